@@ -1,0 +1,361 @@
+// Package bpfexec loads precd's BPF programs (bpf/exec.bpf.c, compiled by bpf2go and committed),
+// attaches them, and reads their events from the ring buffer.
+package bpfexec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+)
+
+// Event types and flags, from bpf/prec.h.
+type (
+	EventType = execPrecEventType
+	Flag      = execPrecFlag
+	// ExecHeader is the fixed part of an exec or failed-exec event.
+	ExecHeader = execPrecExec
+	// ExitEvent is the exit of a process's last thread.
+	ExitEvent = execPrecExit
+)
+
+const (
+	EvExec     = execPrecEventTypePREC_EV_EXEC
+	EvExit     = execPrecEventTypePREC_EV_EXIT
+	EvExecFail = execPrecEventTypePREC_EV_EXEC_FAIL
+
+	FArgsTrunc     = execPrecFlagPREC_F_ARGS_TRUNC
+	FFilenameTrunc = execPrecFlagPREC_F_FILENAME_TRUNC
+	FExeTrunc      = execPrecFlagPREC_F_EXE_TRUNC
+	FCwdTrunc      = execPrecFlagPREC_F_CWD_TRUNC
+	FCgroupTrunc   = execPrecFlagPREC_F_CGROUP_TRUNC
+	FThreadExec    = execPrecFlagPREC_F_THREAD_EXEC
+	FExecveat      = execPrecFlagPREC_F_EXECVEAT
+	FPONR          = execPrecFlagPREC_F_PONR
+	FArgsFault     = execPrecFlagPREC_F_ARGS_FAULT
+	FHasTTY        = execPrecFlagPREC_F_HAS_TTY
+	FParentHasTTY  = execPrecFlagPREC_F_PARENT_HAS_TTY
+	FCgroupV1      = execPrecFlagPREC_F_CGROUP_V1
+)
+
+// Counter indexes: the sent and dropped counters per event type.
+const (
+	CntExec     = int(execPrecCounterPREC_CNT_EXEC)
+	CntExit     = int(execPrecCounterPREC_CNT_EXIT)
+	CntExecFail = int(execPrecCounterPREC_CNT_EXEC_FAIL)
+	NumCounters = int(execPrecCounterPREC_CNT_NR)
+)
+
+// Options tunes what is loaded; the zero value takes the defaults.
+type Options struct {
+	RingBytes   int    // ring buffer size: a power of two, multiple of the page size (default 8 MiB)
+	ArgsMax     uint32 // bytes of argv copied per exec (default and maximum 16 KiB)
+	WakeupBytes uint64 // the reader is woken once this much is pending (default 256 KiB); 0 keeps the default
+	NoFailed    bool   // don't attach the failed-exec tracepoints
+}
+
+// Probe is the loaded and attached program set. Its methods are not safe for concurrent use, except
+// Close, which may be called while Read blocks.
+type Probe struct {
+	coll   *ebpf.Collection
+	links  []link.Link
+	rd     *ringbuf.Reader
+	rec    ringbuf.Record
+	Attach []string // how each hook was attached, for the daemon's startup log
+	// FailedErr is why failed execs are not recorded, or nil.
+	FailedErr error
+}
+
+// MaxArgs is the most argv bytes an exec event can carry.
+const MaxArgs = 16384
+
+// Check says what this machine lacks for Open, or nil.
+func Check() error {
+	if os.Geteuid() != 0 {
+		return errors.New("must run as root (loads BPF programs)")
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return errors.New("kernel has no BTF (/sys/kernel/btf/vmlinux): needs CONFIG_DEBUG_INFO_BTF")
+	}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err == nil {
+		var major, minor int
+		fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
+		if major < 5 || major == 5 && minor < 8 {
+			return fmt.Errorf("kernel %d.%d is too old: needs 5.8 or later (BPF ring buffer)", major, minor)
+		}
+	}
+	return nil
+}
+
+// Open loads the programs and attaches them: exec and exit with tp_btf, else raw_tp; failed execs
+// through the execve/execveat syscall tracepoints, mounting tracefs in a private mount namespace
+// when the host has none. A failure to attach the failed-exec hooks is not fatal: it is in FailedErr.
+func Open(opt Options) (*Probe, error) {
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, fmt.Errorf("remove memlock limit: %w", err)
+	}
+	spec, err := loadExec()
+	if err != nil {
+		return nil, fmt.Errorf("load BPF spec: %w", err)
+	}
+	if opt.RingBytes == 0 {
+		opt.RingBytes = 8 << 20
+	}
+	if opt.ArgsMax == 0 || opt.ArgsMax > MaxArgs {
+		opt.ArgsMax = MaxArgs
+	}
+	ncpu, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, fmt.Errorf("count CPUs: %w", err)
+	}
+	spec.Maps["events"].MaxEntries = uint32(opt.RingBytes)
+	spec.Maps["scratches"].MaxEntries = uint32(ncpu)
+	spec.Maps["pathbufs"].MaxEntries = uint32(ncpu)
+	if err := spec.Variables["cfg_args_max"].Set(opt.ArgsMax); err != nil {
+		return nil, err
+	}
+	if opt.WakeupBytes != 0 {
+		if err := spec.Variables["cfg_wakeup_bytes"].Set(opt.WakeupBytes); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := btf.LoadKernelSpec(); err != nil {
+		return nil, fmt.Errorf("kernel BTF: %w", err)
+	}
+
+	p := &Probe{}
+	// Try tp_btf first; on a kernel that refuses it, the raw_tp twins run the same code.
+	for _, mode := range []string{"btf", "raw"} {
+		s := spec.Copy()
+		for name, ps := range s.Programs {
+			if (name == "exec_btf" || name == "exit_btf") && mode != "btf" ||
+				(name == "exec_raw" || name == "exit_raw") && mode != "raw" {
+				delete(s.Programs, name)
+			}
+			_ = ps
+		}
+		if opt.NoFailed {
+			for _, n := range []string{"enter_execve", "enter_execveat", "exit_execve", "exit_execveat"} {
+				delete(s.Programs, n)
+			}
+		}
+		coll, lerr := ebpf.NewCollection(s)
+		if lerr != nil {
+			err = lerr
+			continue
+		}
+		p.coll = coll
+		if aerr := p.attachExecExit(mode); aerr != nil {
+			p.Close()
+			p = &Probe{}
+			err = aerr
+			continue
+		}
+		err = nil
+		break
+	}
+	if err != nil {
+		var ve *ebpf.VerifierError
+		if errors.As(err, &ve) {
+			return nil, fmt.Errorf("load BPF programs: %+v", ve)
+		}
+		return nil, fmt.Errorf("load BPF programs: %w", err)
+	}
+	if opt.NoFailed {
+		p.FailedErr = errors.New("disabled by configuration")
+	} else if err := p.attachFailed(); err != nil {
+		p.FailedErr = err
+	}
+	rd, err := ringbuf.NewReader(p.coll.Maps["events"])
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("open ring buffer: %w", err)
+	}
+	p.rd = rd
+	return p, nil
+}
+
+func (p *Probe) attachExecExit(mode string) error {
+	for _, n := range []string{"exec", "exit"} {
+		prog := p.coll.Programs[n+"_"+mode]
+		var l link.Link
+		var err error
+		if mode == "btf" {
+			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
+		} else {
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sched_process_" + n, Program: prog})
+		}
+		if err != nil {
+			return fmt.Errorf("attach %s sched_process_%s: %w", mode, n, err)
+		}
+		p.links = append(p.links, l)
+		p.Attach = append(p.Attach, mode+"/sched_process_"+n)
+	}
+	return nil
+}
+
+// attachFailed attaches the syscall tracepoints. They are found through tracefs; where it is not
+// mounted, it is mounted in a private mount namespace of one locked OS thread, which the host never sees.
+func (p *Probe) attachFailed() error {
+	attach := func() error {
+		for _, n := range []string{"enter_execve", "enter_execveat", "exit_execve", "exit_execveat"} {
+			l, err := link.Tracepoint("syscalls", "sys_"+n, p.coll.Programs[n], nil)
+			if err != nil {
+				return fmt.Errorf("attach tracepoint syscalls/sys_%s: %w", n, err)
+			}
+			p.links = append(p.links, l)
+			p.Attach = append(p.Attach, "tracepoint/syscalls/sys_"+n)
+		}
+		return nil
+	}
+	if tracefsMounted() {
+		return attach()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread, and the namespace with it, ends with this goroutine.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			errc <- fmt.Errorf("unshare mount namespace: %w", err)
+			return
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			errc <- fmt.Errorf("make mounts private: %w", err)
+			return
+		}
+		if err := unix.Mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, ""); err != nil {
+			errc <- fmt.Errorf("mount tracefs: %w", err)
+			return
+		}
+		errc <- attach()
+	}()
+	return <-errc
+}
+
+func tracefsMounted() bool {
+	for _, d := range []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"} {
+		var st unix.Statfs_t
+		if unix.Statfs(d, &st) == nil && (st.Type == unix.TRACEFS_MAGIC || st.Type == unix.DEBUGFS_MAGIC) {
+			if _, err := os.Stat(d + "/events"); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ErrClosed is returned by Read after Close.
+var ErrClosed = ringbuf.ErrClosed
+
+// Read waits up to timeout for the next event and returns its raw bytes, valid until the next Read.
+// It returns os.ErrDeadlineExceeded when nothing came in time.
+func (p *Probe) Read(timeout time.Duration) ([]byte, error) {
+	// The deadline is set here, by the reading goroutine: SetDeadline from another goroutine
+	// deadlocks against a blocked ReadInto (design note §6).
+	p.rd.SetDeadline(time.Now().Add(timeout))
+	if err := p.rd.ReadInto(&p.rec); err != nil {
+		return nil, err
+	}
+	return p.rec.RawSample, nil
+}
+
+// Pending is the number of bytes waiting in the ring buffer.
+func (p *Probe) Pending() int { return p.rd.AvailableBytes() }
+
+// Counters returns, per event type (CntExec, ...), how many events the kernel sent and dropped.
+func (p *Probe) Counters() (sent, dropped [NumCounters]uint64, err error) {
+	for i := 0; i < NumCounters; i++ {
+		var s, d []uint64
+		if err = p.coll.Maps["sent"].Lookup(uint32(i), &s); err != nil {
+			return
+		}
+		if err = p.coll.Maps["drops"].Lookup(uint32(i), &d); err != nil {
+			return
+		}
+		for _, v := range s {
+			sent[i] += v
+		}
+		for _, v := range d {
+			dropped[i] += v
+		}
+	}
+	return
+}
+
+// Detach stops the programs: no event is produced after it returns; what is in the ring stays readable.
+func (p *Probe) Detach() {
+	for _, l := range p.links {
+		l.Close()
+	}
+	p.links = nil
+}
+
+// Close detaches and frees everything; a blocked Read returns ErrClosed.
+func (p *Probe) Close() error {
+	p.Detach()
+	if p.rd != nil {
+		p.rd.Close()
+	}
+	if p.coll != nil {
+		p.coll.Close()
+	}
+	return nil
+}
+
+// Exec is a decoded exec or failed-exec event. Its byte slices alias the raw event.
+type Exec struct {
+	ExecHeader
+	Filename, Interp, Exe, Cwd, Cgroup, Args []byte
+}
+
+var execHeaderSize = binary.Size(ExecHeader{})
+
+// Type returns the type of a raw event.
+func Type(raw []byte) EventType {
+	if len(raw) < 4 {
+		return 0
+	}
+	return EventType(binary.NativeEndian.Uint32(raw))
+}
+
+// DecodeExec decodes an exec or failed-exec event.
+func DecodeExec(raw []byte, e *Exec) error {
+	if _, err := binary.Decode(raw, binary.NativeEndian, &e.ExecHeader); err != nil {
+		return fmt.Errorf("decode exec event: %w", err)
+	}
+	rest := raw[execHeaderSize:]
+	next := func(n int) []byte {
+		if n > len(rest) {
+			n = len(rest)
+		}
+		b := rest[:n:n]
+		rest = rest[n:]
+		return b
+	}
+	h := &e.ExecHeader
+	e.Filename = next(int(h.FilenameLen))
+	e.Interp = next(int(h.InterpLen))
+	e.Exe = next(int(h.ExeLen))
+	e.Cwd = next(int(h.CwdLen))
+	e.Cgroup = next(int(h.CgroupLen))
+	e.Args = next(int(h.ArgsLen))
+	return nil
+}
+
+// DecodeExit decodes an exit event.
+func DecodeExit(raw []byte, x *ExitEvent) error {
+	if _, err := binary.Decode(raw, binary.NativeEndian, x); err != nil {
+		return fmt.Errorf("decode exit event: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package bpfexec
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+func requireBPF(t *testing.T) {
+	t.Helper()
+	if err := Check(); err != nil {
+		t.Skipf("bpfexec: %v (CI runs as root; locally: sudo -E go test ./lib/bpfexec)", err)
+	}
+}
+
+// TestLoadAndCapture loads the real programs, runs a command, and finds its exec and exit events.
+func TestLoadAndCapture(t *testing.T) {
+	requireBPF(t)
+	p, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	t.Logf("attached: %v (failed execs: %v)", p.Attach, p.FailedErr)
+	dir := t.TempDir()
+	cmd := exec.Command("/bin/sh", "-c", "exit 3", "", "a b", "\xff")
+	cmd.Dir = dir
+	_ = cmd.Run()
+	bad := exec.Command(dir + "/missing")
+	_ = bad.Run()
+	pid := uint32(cmd.Process.Pid)
+
+	var gotExec, gotExit, gotFail bool
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && !(gotExec && gotExit && gotFail) {
+		raw, err := p.Read(100 * time.Millisecond)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch Type(raw) {
+		case EvExec:
+			var e Exec
+			if err := DecodeExec(raw, &e); err != nil {
+				t.Fatal(err)
+			}
+			if e.Tgid != pid {
+				continue
+			}
+			gotExec = true
+			if want := []byte("/bin/sh\x00-c\x00exit 3\x00\x00a b\x00\xff\x00"); !bytes.Equal(e.Args, want) {
+				t.Errorf("args = %q, want %q", e.Args, want)
+			}
+			if e.Argc != 6 {
+				t.Errorf("argc = %d, want 6", e.Argc)
+			}
+			if string(e.Cwd) != dir {
+				t.Errorf("cwd = %q, want %q", e.Cwd, dir)
+			}
+			if string(e.Filename) != "/bin/sh" {
+				t.Errorf("filename = %q", e.Filename)
+			}
+			if real, _ := os.Readlink("/proc/self/exe"); len(e.Exe) == 0 || real == "" {
+				t.Errorf("exe = %q", e.Exe)
+			}
+			if e.Ppid != uint32(os.Getpid()) {
+				t.Errorf("ppid = %d, want %d", e.Ppid, os.Getpid())
+			}
+			t.Logf("exec: exe=%s cgroup=%s flags=%#x tty=%d:%d", e.Exe, e.Cgroup, e.Flags, e.TtyMajor, e.TtyMinor)
+		case EvExit:
+			var x ExitEvent
+			if err := DecodeExit(raw, &x); err != nil {
+				t.Fatal(err)
+			}
+			if x.Tgid == pid {
+				gotExit = true
+				if x.Status != 3<<8 {
+					t.Errorf("exit status = %#x, want 0x300", x.Status)
+				}
+			}
+		case EvExecFail:
+			var e Exec
+			if err := DecodeExec(raw, &e); err != nil {
+				t.Fatal(err)
+			}
+			if string(e.Filename) == dir+"/missing" {
+				gotFail = true
+				if e.Ret != -2 {
+					t.Errorf("fail ret = %d, want -2", e.Ret)
+				}
+			}
+		}
+	}
+	if !gotExec || !gotExit {
+		t.Fatalf("exec seen %v, exit seen %v", gotExec, gotExit)
+	}
+	if p.FailedErr == nil && !gotFail {
+		t.Errorf("failed exec not seen")
+	}
+	sent, dropped, err := p.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sent %v dropped %v", sent, dropped)
+}
