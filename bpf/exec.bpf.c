@@ -26,6 +26,7 @@ const volatile __u64 cfg_wakeup_bytes = 256 << 10;
 
 /* Put the event types and enums in BTF, so bpf2go generates their Go twins. */
 const struct prec_exit *_prec_exit_unused __attribute__((unused));
+const struct prec_fork *_prec_fork_unused __attribute__((unused));
 const enum prec_flag *_prec_flag_unused __attribute__((unused));
 const enum prec_counter *_prec_counter_unused __attribute__((unused));
 
@@ -501,6 +502,41 @@ SEC("raw_tp/sched_process_exit")
 int BPF_PROG(exit_raw, struct task_struct *t)
 {
 	return on_exit(t);
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	struct prec_fork *f;
+
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0; /* a thread */
+	f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);
+	if (!f) {
+		count(&drops, PREC_CNT_FORK);
+		return 0;
+	}
+	f->type = PREC_EV_FORK;
+	f->flags = 0;
+	f->ktime_ns = bpf_ktime_get_ns();
+	f->parent_tgid = BPF_CORE_READ(parent, tgid);
+	f->parent_start_boot_ns = BPF_CORE_READ(parent, group_leader, start_boottime);
+	f->child_tgid = BPF_CORE_READ(child, tgid);
+	f->child_start_boot_ns = BPF_CORE_READ(child, start_boottime);
+	bpf_ringbuf_submit(f, rb_flags());
+	count(&sent, PREC_CNT_FORK);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
 }
 
 static __always_inline int on_exec_enter(const char *filename, const char *const *argv, __u32 nr,

@@ -9,6 +9,7 @@ enum prec_event_type {
 	PREC_EV_EXEC = 1,      /* sched_process_exec: a new image started */
 	PREC_EV_EXIT = 2,      /* sched_process_exit of a process's last thread */
 	PREC_EV_EXEC_FAIL = 3, /* execve/execveat returned an error */
+	PREC_EV_FORK = 4,      /* a new process (not a thread): links it to its parent before any exec */
 };
 
 enum prec_flag {
@@ -32,7 +33,8 @@ enum prec_counter {
 	PREC_CNT_EXEC = 0,
 	PREC_CNT_EXIT = 1,
 	PREC_CNT_EXEC_FAIL = 2,
-	PREC_CNT_NR = 3,
+	PREC_CNT_FORK = 3,
+	PREC_CNT_NR = 4,
 };
 
 /* Header of exec and failed-exec events; the payload follows it, pieces back to back, in this order:
@@ -72,6 +74,18 @@ struct prec_exit {
 	__u32 tgid;
 	__u32 status; /* wait(2) status: exit code << 8, or the signal number (| 0x80 for a core dump) */
 	char comm[16];
+};
+
+/* A new process. precd's process table gives it its parent's image (exe, command line) until it
+ * execs: the parent of a command run by a subshell is then still named right. */
+struct prec_fork {
+	enum prec_event_type type;
+	__u32 flags;
+	__u64 ktime_ns;
+	__u64 parent_start_boot_ns;
+	__u64 child_start_boot_ns;
+	__u32 parent_tgid;
+	__u32 child_tgid;
 };
 
 #endif /* PREC_H */

@@ -26,12 +26,15 @@ type (
 	ExecHeader = execPrecExec
 	// ExitEvent is the exit of a process's last thread.
 	ExitEvent = execPrecExit
+	// ForkEvent is the birth of a process.
+	ForkEvent = execPrecFork
 )
 
 const (
 	EvExec     = execPrecEventTypePREC_EV_EXEC
 	EvExit     = execPrecEventTypePREC_EV_EXIT
 	EvExecFail = execPrecEventTypePREC_EV_EXEC_FAIL
+	EvFork     = execPrecEventTypePREC_EV_FORK
 
 	FArgsTrunc     = execPrecFlagPREC_F_ARGS_TRUNC
 	FFilenameTrunc = execPrecFlagPREC_F_FILENAME_TRUNC
@@ -52,6 +55,7 @@ const (
 	CntExec     = int(execPrecCounterPREC_CNT_EXEC)
 	CntExit     = int(execPrecCounterPREC_CNT_EXIT)
 	CntExecFail = int(execPrecCounterPREC_CNT_EXEC_FAIL)
+	CntFork     = int(execPrecCounterPREC_CNT_FORK)
 	NumCounters = int(execPrecCounterPREC_CNT_NR)
 )
 
@@ -138,11 +142,9 @@ func Open(opt Options) (*Probe, error) {
 	for _, mode := range []string{"btf", "raw"} {
 		s := spec.Copy()
 		for name, ps := range s.Programs {
-			if (name == "exec_btf" || name == "exit_btf") && mode != "btf" ||
-				(name == "exec_raw" || name == "exit_raw") && mode != "raw" {
+			if ps.Type == ebpf.Tracing && mode != "btf" || ps.Type == ebpf.RawTracepoint && mode != "raw" {
 				delete(s.Programs, name)
 			}
-			_ = ps
 		}
 		if opt.NoFailed {
 			for _, n := range []string{"enter_execve", "enter_execveat", "exit_execve", "exit_execveat"} {
@@ -186,7 +188,7 @@ func Open(opt Options) (*Probe, error) {
 }
 
 func (p *Probe) attachExecExit(mode string) error {
-	for _, n := range []string{"exec", "exit"} {
+	for _, n := range []string{"exec", "exit", "fork"} {
 		prog := p.coll.Programs[n+"_"+mode]
 		var l link.Link
 		var err error
@@ -349,6 +351,14 @@ func DecodeExec(raw []byte, e *Exec) error {
 	e.Cwd = next(int(h.CwdLen))
 	e.Cgroup = next(int(h.CgroupLen))
 	e.Args = next(int(h.ArgsLen))
+	return nil
+}
+
+// DecodeFork decodes a fork event.
+func DecodeFork(raw []byte, f *ForkEvent) error {
+	if _, err := binary.Decode(raw, binary.NativeEndian, f); err != nil {
+		return fmt.Errorf("decode fork event: %w", err)
+	}
 	return nil
 }
 

@@ -36,7 +36,8 @@ const (
 	execPrecCounterPREC_CNT_EXEC      execPrecCounter = 0
 	execPrecCounterPREC_CNT_EXIT      execPrecCounter = 1
 	execPrecCounterPREC_CNT_EXEC_FAIL execPrecCounter = 2
-	execPrecCounterPREC_CNT_NR        execPrecCounter = 3
+	execPrecCounterPREC_CNT_FORK      execPrecCounter = 3
+	execPrecCounterPREC_CNT_NR        execPrecCounter = 4
 )
 
 type execPrecEventType uint32
@@ -45,6 +46,7 @@ const (
 	execPrecEventTypePREC_EV_EXEC      execPrecEventType = 1
 	execPrecEventTypePREC_EV_EXIT      execPrecEventType = 2
 	execPrecEventTypePREC_EV_EXEC_FAIL execPrecEventType = 3
+	execPrecEventTypePREC_EV_FORK      execPrecEventType = 4
 )
 
 type execPrecExec struct {
@@ -113,6 +115,17 @@ const (
 	execPrecFlagPREC_F_CGROUP_V1      execPrecFlag = 4096
 )
 
+type execPrecFork struct {
+	_                 structs.HostLayout
+	Type              execPrecEventType
+	Flags             uint32
+	KtimeNs           uint64
+	ParentStartBootNs uint64
+	ChildStartBootNs  uint64
+	ParentTgid        uint32
+	ChildTgid         uint32
+}
+
 type execScratch struct {
 	_    structs.HostLayout
 	Off  uint32
@@ -140,9 +153,12 @@ const (
 	execProgExitExecve       = "exit_execve"
 	execProgExitExecveat     = "exit_execveat"
 	execProgExitRaw          = "exit_raw"
+	execProgForkBtf          = "fork_btf"
+	execProgForkRaw          = "fork_raw"
 	execVarPrecCounterUnused = "_prec_counter_unused"
 	execVarPrecExitUnused    = "_prec_exit_unused"
 	execVarPrecFlagUnused    = "_prec_flag_unused"
+	execVarPrecForkUnused    = "_prec_fork_unused"
 	execVarCfgArgsMax        = "cfg_args_max"
 	execVarCfgBatchWakeup    = "cfg_batch_wakeup"
 	execVarCfgWakeupBytes    = "cfg_wakeup_bytes"
@@ -198,6 +214,8 @@ type execProgramSpecs struct {
 	ExitExecve    *ebpf.ProgramSpec `ebpf:"exit_execve"`
 	ExitExecveat  *ebpf.ProgramSpec `ebpf:"exit_execveat"`
 	ExitRaw       *ebpf.ProgramSpec `ebpf:"exit_raw"`
+	ForkBtf       *ebpf.ProgramSpec `ebpf:"fork_btf"`
+	ForkRaw       *ebpf.ProgramSpec `ebpf:"fork_raw"`
 }
 
 // execMapSpecs contains maps before they are loaded into the kernel.
@@ -220,6 +238,7 @@ type execVariableSpecs struct {
 	PrecCounterUnused *ebpf.VariableSpec `ebpf:"_prec_counter_unused"`
 	PrecExitUnused    *ebpf.VariableSpec `ebpf:"_prec_exit_unused"`
 	PrecFlagUnused    *ebpf.VariableSpec `ebpf:"_prec_flag_unused"`
+	PrecForkUnused    *ebpf.VariableSpec `ebpf:"_prec_fork_unused"`
 	CfgArgsMax        *ebpf.VariableSpec `ebpf:"cfg_args_max"`
 	CfgBatchWakeup    *ebpf.VariableSpec `ebpf:"cfg_batch_wakeup"`
 	CfgWakeupBytes    *ebpf.VariableSpec `ebpf:"cfg_wakeup_bytes"`
@@ -273,6 +292,7 @@ type execVariables struct {
 	PrecCounterUnused *ebpf.Variable `ebpf:"_prec_counter_unused"`
 	PrecExitUnused    *ebpf.Variable `ebpf:"_prec_exit_unused"`
 	PrecFlagUnused    *ebpf.Variable `ebpf:"_prec_flag_unused"`
+	PrecForkUnused    *ebpf.Variable `ebpf:"_prec_fork_unused"`
 	CfgArgsMax        *ebpf.Variable `ebpf:"cfg_args_max"`
 	CfgBatchWakeup    *ebpf.Variable `ebpf:"cfg_batch_wakeup"`
 	CfgWakeupBytes    *ebpf.Variable `ebpf:"cfg_wakeup_bytes"`
@@ -290,6 +310,8 @@ type execPrograms struct {
 	ExitExecve    *ebpf.Program `ebpf:"exit_execve"`
 	ExitExecveat  *ebpf.Program `ebpf:"exit_execveat"`
 	ExitRaw       *ebpf.Program `ebpf:"exit_raw"`
+	ForkBtf       *ebpf.Program `ebpf:"fork_btf"`
+	ForkRaw       *ebpf.Program `ebpf:"fork_raw"`
 }
 
 func (p *execPrograms) Close() error {
@@ -302,6 +324,8 @@ func (p *execPrograms) Close() error {
 		p.ExitExecve,
 		p.ExitExecveat,
 		p.ExitRaw,
+		p.ForkBtf,
+		p.ForkRaw,
 	)
 }
 

@@ -1,0 +1,38 @@
+// Command prec-cat writes the records of prec logs (plain, gzip or zstd) to standard output, one per
+// line: a log's whole rotated set with -a, and following it as it grows with -F.
+//
+//	prec-cat -a /var/log/prec/prec.log | prec-join | prec-fmt
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/jsonl"
+	"github.com/prec-dev/prec/lib/logio"
+)
+
+type options struct {
+	All    bool `short:"a" long:"all-logs" description:"Read each file's rotated set too (prec.log.2.gz, prec.log.1, prec.log), oldest first"`
+	Follow bool `short:"F" long:"follow" description:"Then follow the last file as it grows, across rotation (like tail -F)"`
+	Last   int  `short:"n" long:"lines" default:"0" value-name:"N" description:"Start with the last N records (0: all, but with -F none; --lines=-1: all, also with -F)"`
+	Args   struct {
+		Files []string `positional-arg-name:"FILE"`
+	} `positional-args:"yes"`
+}
+
+func main() { os.Exit(run(os.Args[1:], cli.OS())) }
+
+func run(args []string, std cli.Stdio) int {
+	var opt options
+	return cli.Run("prec-cat", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+		if opt.Last < -1 {
+			return cli.Usagef("invalid --lines %d: must be -1 (all) or more", opt.Last)
+		}
+		return logio.Cat(ctx, std.In, std.Out, logio.CatOptions{
+			Paths: opt.Args.Files, All: opt.All, Follow: opt.Follow, Last: opt.Last,
+			Problems: jsonl.NewProblems(std.Err, "prec-cat: "),
+		})
+	})
+}

@@ -1,0 +1,36 @@
+// Command prec-filter passes on the records that match a query, unchanged.
+//
+//	prec-cat /var/log/prec/prec.log | prec-join | prec-filter 'uid>=1000 && exit_status!=0' | prec-fmt
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/filter"
+	"github.com/prec-dev/prec/lib/jsonl"
+)
+
+type options struct {
+	JQ   string `long:"jq" value-name:"EXPR" unquote:"false" description:"Also keep only records for which this jq expression is neither false nor null"`
+	Args struct {
+		Queries []string `positional-arg-name:"QUERY"`
+	} `positional-args:"yes"`
+}
+
+func main() { os.Exit(run(os.Args[1:], cli.OS())) }
+
+func run(args []string, std cli.Stdio) int {
+	var opt options
+	return cli.Run("prec-filter", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+		fo, err := filter.Compile(opt.Args.Queries, opt.JQ)
+		if err != nil {
+			return cli.Usagef("%v", err)
+		}
+		fo.Name = "-"
+		fo.Problems = jsonl.NewProblems(std.Err, "prec-filter: ")
+		return filter.Run(ctx, std.In, std.Out, fo)
+	})
+}
+

@@ -1,0 +1,36 @@
+// Command prec-join joins the start and end records of each command into one record of type command.
+//
+//	prec-cat -a /var/log/prec/prec.log | prec-join | prec-fmt
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/join"
+	"github.com/prec-dev/prec/lib/jsonl"
+)
+
+type options struct {
+	Window int  `long:"window" default:"20000" value-name:"N" description:"A start waits for its end while fewer than N later records have come; then it goes out unfinished"`
+	Follow bool `short:"F" long:"follow" description:"Print each start at once, and again finished when its end comes (for live input)"`
+}
+
+func main() { os.Exit(run(os.Args[1:], cli.OS())) }
+
+func run(args []string, std cli.Stdio) int {
+	var opt options
+	return cli.Run("prec-join", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+		if len(rest) > 0 {
+			return cli.Usagef("unexpected argument %q", rest[0])
+		}
+		if opt.Window < 1 {
+			return cli.Usagef("invalid --window %d: must be 1 or more", opt.Window)
+		}
+		return join.Run(ctx, std.In, std.Out, join.Options{
+			Window: opt.Window, Follow: opt.Follow, Name: "-",
+			Problems: jsonl.NewProblems(std.Err, "prec-join: "),
+		})
+	})
+}

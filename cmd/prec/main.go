@@ -1,0 +1,125 @@
+// Command prec shows the commands precd recorded: it reads the log, joins each command's start and
+// end, filters with a query and prints them. It runs the stages prec-cat, prec-join, prec-filter and
+// prec-fmt in one process, connected as the shell would connect the binaries.
+//
+//	prec -q 'uid>=1000 && exit_status!=0' -f +exit_status,cwd
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/daemon"
+	"github.com/prec-dev/prec/lib/filter"
+	"github.com/prec-dev/prec/lib/format"
+	"github.com/prec-dev/prec/lib/join"
+	"github.com/prec-dev/prec/lib/jsonl"
+	"github.com/prec-dev/prec/lib/logio"
+	"github.com/prec-dev/prec/lib/pipeline"
+)
+
+type options struct {
+	Input     string   `short:"i" long:"input" value-name:"FILE" description:"Log to read (default: log_path of the configuration, else /var/log/prec/prec.log)"`
+	AllLogs   bool     `short:"a" long:"all-logs" description:"Read the rotated logs too, oldest first (with -F: for the rows shown before following)"`
+	AnySource bool     `short:"A" long:"any-source" description:"Show commands of every source (same as -s any)"`
+	Source    string   `short:"s" long:"source" default:"user" value-name:"user|system|any" description:"Show commands of this source; a query that names source overrides it"`
+	Query     []string `short:"q" long:"query" value-name:"QUERY" unquote:"false" description:"Filter: key op value clauses (op: = != > >= < <= ~= !~=) joined by && and ||, with ( ) and \"quoted values\"; repeatable (all must match)"`
+	JQ        string   `long:"jq" value-name:"EXPR" unquote:"false" description:"Also keep only rows for which this jq expression is neither false nor null"`
+	Fields    string   `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list (timestamp,user,group,command); all: every field"`
+	FullTime  bool     `long:"full-time" description:"Print timestamps in full (RFC 3339, nanoseconds)"`
+	Limit     int      `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with -F: the last N rows before following (0: none)"`
+	Follow    bool     `short:"F" long:"follow" description:"Follow the log: print each command when it starts, and again when it ends"`
+	Tree      bool     `long:"tree" description:"Text: indent each command under the process that started it"`
+	Output    string   `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format"`
+	Color     string   `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
+	Config    string   `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
+}
+
+func main() { os.Exit(run(os.Args[1:], cli.OS())) }
+
+func run(args []string, std cli.Stdio) int {
+	var opt options
+	return cli.Run("prec", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+		if len(rest) > 0 {
+			return cli.Usagef("unexpected argument %q", rest[0])
+		}
+		stages, err := plan(&opt, std)
+		if err != nil {
+			return err
+		}
+		return pipeline.Run(ctx, std.In, std.Out, stages...)
+	})
+}
+
+// Plan is the list of stages for the flags: the same ones, with the same options, that the shell
+// pipeline prec-cat | prec-join | prec-filter | prec-fmt runs.
+func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
+	fo, err := format.FromFlags(opt.Output, "", opt.Limit, opt.Color, std.OutTerminal, std.Getenv("NO_COLOR"))
+	if err != nil {
+		return nil, cli.Usagef("%v", err)
+	}
+	switch opt.Source {
+	case "", "user", "system", "any":
+	default:
+		return nil, cli.Usagef("invalid --source value: %s (user, system or any)", opt.Source)
+	}
+	if opt.AnySource {
+		opt.Source = "any"
+	}
+	if opt.Tree && opt.Follow {
+		return nil, cli.Usagef("--tree cannot be used with --follow (-F)")
+	}
+	if opt.Fields != "" {
+		if fo.Fields, err = format.ParseFields(opt.Fields); err != nil {
+			return nil, cli.Usagef("%v", err)
+		}
+	}
+	queries := opt.Query
+	fl, err := filter.Compile(queries, opt.JQ)
+	if err != nil {
+		return nil, cli.Usagef("%v", err)
+	}
+	if src := opt.Source; src != "any" && (fl.Query == nil || !fl.Query.Names("source")) {
+		if src == "" {
+			src = "user"
+		}
+		queries = append([]string{"source=" + src}, queries...)
+		if fl, err = filter.Compile(queries, opt.JQ); err != nil {
+			return nil, cli.Usagef("%v", err)
+		}
+	}
+	path := opt.Input
+	if path == "" {
+		if path, err = daemon.LogPath(opt.Config); err != nil {
+			return nil, err
+		}
+	}
+	problems := func(stage string) *jsonl.Problems { return jsonl.NewProblems(std.Err, "prec: "+stage+": ") }
+	cat := logio.CatOptions{Paths: []string{path}, All: opt.AllLogs, Follow: opt.Follow, Problems: problems("cat")}
+	if opt.Follow && opt.Limit > 0 {
+		cat.Last = -1 // the rows to show before following are picked after the filter
+	}
+	jo := join.Options{Follow: opt.Follow, Problems: problems("join")}
+	fl.Problems = problems("filter")
+	fo.FullTime, fo.Tree, fo.Follow = opt.FullTime, opt.Tree, opt.Follow
+	fo.Problems = problems("fmt")
+	stages := []pipeline.Stage{
+		{Name: "cat", Run: func(ctx context.Context, _ io.Reader, w io.Writer) error {
+			return logio.Cat(ctx, nil, w, cat)
+		}},
+		{Name: "join", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {
+			return join.Run(ctx, r, w, jo)
+		}},
+	}
+	if fl.Query != nil || fl.JQ != nil {
+		stages = append(stages, pipeline.Stage{Name: "filter", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {
+			return filter.Run(ctx, r, w, fl)
+		}})
+	}
+	stages = append(stages, pipeline.Stage{Name: "fmt", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {
+		return format.Run(ctx, r, w, fo)
+	}})
+	return stages, nil
+}

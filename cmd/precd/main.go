@@ -1,0 +1,61 @@
+// Command precd records every exec, failed exec and process exit on the host, with its context
+// captured in the kernel at event time, as JSON Lines records in a log.
+//
+//	precd [-c /etc/prec/precd.conf]
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/daemon"
+)
+
+type options struct {
+	Config string `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"Configuration file (TOML); a missing file means all defaults"`
+}
+
+func main() { os.Exit(run(os.Args[1:], cli.OS())) }
+
+func run(args []string, std cli.Stdio) int {
+	var opt options
+	return cli.Run("precd", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+		if len(rest) > 0 {
+			return cli.Usagef("unexpected argument %q", rest[0])
+		}
+		cfg, err := daemon.LoadConfig(opt.Config)
+		if err != nil {
+			return err
+		}
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		return daemon.Run(ctx, cfg, daemon.Options{
+			Log:    slog.New(slog.NewTextHandler(std.Err, nil)),
+			Reopen: hup,
+			Ready:  notifyReady,
+		})
+	})
+}
+
+// notifyReady tells systemd (Type=notify) that the probes are attached.
+func notifyReady() {
+	sock := os.Getenv("NOTIFY_SOCKET")
+	if sock == "" {
+		return
+	}
+	if sock[0] == '@' {
+		sock = "\x00" + sock[1:]
+	}
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.Write([]byte("READY=1"))
+}

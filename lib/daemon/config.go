@@ -1,0 +1,145 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/prec-dev/prec/lib/logio"
+)
+
+// DefaultConfigPath is where precd and prec look for the configuration.
+const DefaultConfigPath = "/etc/prec/precd.conf"
+
+// DefaultLogPath is the log when the configuration names none.
+const DefaultLogPath = "/var/log/prec/prec.log"
+
+// Config is precd's configuration: the reference's keys, and prec's additions.
+type Config struct {
+	LogPath           string   `toml:"log_path"`
+	Compress          string   `toml:"compress"`
+	CompressLevel     *int     `toml:"compress_level"`
+	FilterDefault     string   `toml:"filter_default"`
+	Filter            []string `toml:"filter"`
+	UserOnly          bool     `toml:"user_only"`
+	LostSamplesAction string   `toml:"lost_samples_action"`
+	MaxArgLength      int      `toml:"max_arg_length"`
+	MaxArgs           int      `toml:"max_args"`
+
+	// Additions.
+	RingBufferSize int    `toml:"ring_buffer_size"` // bytes; a power of two, at least 64 KiB
+	FlushInterval  string `toml:"flush_interval"`   // how often records reach the file (Go duration)
+	FailedExecs    *bool  `toml:"failed_execs"`     // record failed execs (default true)
+
+	Level int           `toml:"-"` // CompressLevel, defaulted
+	Flush time.Duration `toml:"-"`
+}
+
+var legacyKeys = []string{"include_uids", "exclude_uids", "include_gids", "exclude_gids", "include_users",
+	"exclude_users", "include_groups", "exclude_groups", "include_exe_prefixes", "exclude_exe_prefixes"}
+
+// LoadConfig reads the TOML file at path; a missing file means all defaults. Any unknown key or
+// invalid value is an error naming the key and the value.
+func LoadConfig(path string) (*Config, error) {
+	c := &Config{}
+	md, err := toml.DecodeFile(path, c)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: line %d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, k := range md.Undecoded() {
+		key := k.String()
+		for _, l := range legacyKeys {
+			if key == l {
+				return nil, fmt.Errorf("%s: %s is no longer supported; use filter_default and filter", path, key)
+			}
+		}
+		return nil, fmt.Errorf("%s: unknown key %q", path, key)
+	}
+	if err := c.normalize(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *Config) normalize() error {
+	if strings.TrimSpace(c.LogPath) == "" {
+		c.LogPath = DefaultLogPath
+	}
+	c.Compress = strings.ToLower(strings.TrimSpace(c.Compress))
+	if c.Compress == "" {
+		c.Compress = logio.Zstd
+	}
+	switch c.Compress {
+	case logio.Plain, logio.Gzip, logio.Zstd:
+	default:
+		return fmt.Errorf("invalid compress: %q (allowed: no, gz, zstd)", c.Compress)
+	}
+	c.Level = logio.DefaultLevel(c.Compress)
+	if c.CompressLevel != nil && c.Compress != logio.Plain {
+		c.Level = *c.CompressLevel
+		if err := logio.CheckLevel(c.Compress, c.Level); err != nil {
+			return err
+		}
+	}
+	c.FilterDefault = strings.ToLower(strings.TrimSpace(c.FilterDefault))
+	if c.FilterDefault == "" {
+		c.FilterDefault = "allow"
+	}
+	if c.FilterDefault != "allow" && c.FilterDefault != "deny" {
+		return fmt.Errorf("invalid filter_default: %q (allowed: allow, deny)", c.FilterDefault)
+	}
+	c.LostSamplesAction = strings.ToLower(strings.TrimSpace(c.LostSamplesAction))
+	if c.LostSamplesAction == "" {
+		c.LostSamplesAction = "log"
+	}
+	switch c.LostSamplesAction {
+	case "log", "ignore", "stop":
+	default:
+		return fmt.Errorf("invalid lost_samples_action: %q (allowed: log, ignore, stop)", c.LostSamplesAction)
+	}
+	if c.MaxArgLength <= 0 {
+		c.MaxArgLength = 1024
+	}
+	if c.MaxArgs <= 0 {
+		c.MaxArgs = 128
+	}
+	if c.RingBufferSize == 0 {
+		c.RingBufferSize = 8 << 20
+	}
+	if n := c.RingBufferSize; n < 64<<10 || n&(n-1) != 0 {
+		return fmt.Errorf("invalid ring_buffer_size: %d (a power of two, at least 65536)", n)
+	}
+	if c.FlushInterval == "" {
+		c.FlushInterval = "1s"
+	}
+	d, err := time.ParseDuration(c.FlushInterval)
+	if err != nil || d < 10*time.Millisecond || d > time.Hour {
+		return fmt.Errorf("invalid flush_interval: %q (a duration from 10ms to 1h, e.g. \"1s\")", c.FlushInterval)
+	}
+	c.Flush = d
+	if _, err := compileRules(c); err != nil {
+		return err
+	}
+	return nil
+}
+
+// LogPath returns the log path configured in the file at path (the default when the file is missing),
+// for prec.
+func LogPath(path string) (string, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return DefaultLogPath, nil
+	}
+	c, err := LoadConfig(path)
+	if err != nil {
+		return "", err
+	}
+	return c.LogPath, nil
+}

@@ -1,0 +1,520 @@
+// Package daemon is precd: it turns the kernel's exec, exit and failed-exec events into start, end,
+// fail and loss records and writes them to the log.
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prec-dev/prec/lib/bpfexec"
+	"github.com/prec-dev/prec/lib/logio"
+	"github.com/prec-dev/prec/lib/record"
+	"golang.org/x/sys/unix"
+)
+
+// Options are the daemon's run-time hooks.
+type Options struct {
+	Log    *slog.Logger
+	Reopen <-chan os.Signal // SIGHUP: reopen the log
+	Ready  func()           // called once the probes are attached and recording
+}
+
+type daemon struct {
+	cfg   *Config
+	log   *slog.Logger
+	probe *bpfexec.Probe
+	w     *logio.Writer
+	rules *rules
+	procs map[uint32]*proc
+	names *names
+
+	prefix string // event_id prefix
+	nextID uint64
+
+	monoOff   int64 // wall - monotonic, ns
+	lastSync  time.Time
+	lastFlush time.Time
+
+	lostTotal   uint64
+	seenDropped [bpfexec.NumCounters]uint64
+	written     uint64
+
+	enc *json.Encoder
+	buf bytes.Buffer
+	ev  bpfexec.Exec
+}
+
+// Run records until ctx is done, then drains what the kernel sent, flushes and returns nil.
+func Run(ctx context.Context, cfg *Config, opt Options) error {
+	if err := bpfexec.Check(); err != nil {
+		return err
+	}
+	lock, prefix, err := lockLog(cfg.LogPath)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	d := &daemon{cfg: cfg, log: opt.Log, procs: map[uint32]*proc{}, names: newNames(), prefix: prefix}
+	d.enc = json.NewEncoder(&d.buf)
+	if d.rules, err = compileRules(cfg); err != nil {
+		return err
+	}
+	if d.w, err = logio.Create(cfg.LogPath, cfg.Compress, cfg.Level); err != nil {
+		return fmt.Errorf("open log: %w", err)
+	}
+	defer func() {
+		if d.w != nil {
+			d.w.Close()
+		}
+	}()
+	d.probe, err = bpfexec.Open(bpfexec.Options{
+		RingBytes: cfg.RingBufferSize,
+		ArgsMax:   argsMax(cfg),
+		NoFailed:  cfg.FailedExecs != nil && !*cfg.FailedExecs,
+	})
+	if err != nil {
+		return err
+	}
+	defer d.probe.Close()
+	d.syncClock()
+	scanProc(d.procs) // after attaching: a process started in between is in the ring, not lost
+	d.log.Info("recording", "log", cfg.LogPath, "compress", cfg.Compress, "attach", strings.Join(d.probe.Attach, ","), "event_id_prefix", prefix)
+	if d.probe.FailedErr != nil {
+		d.log.Warn("failed execs are not recorded", "reason", d.probe.FailedErr)
+	}
+	if opt.Ready != nil {
+		opt.Ready()
+	}
+	d.lastFlush = time.Now()
+	for ctx.Err() == nil {
+		select {
+		case <-opt.Reopen:
+			if err := d.reopen(); err != nil {
+				return err
+			}
+		default:
+		}
+		if err := d.step(50 * time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return d.shutdown()
+}
+
+// argsMax is how much argv the kernel must copy for max_args arguments of max_arg_length bytes.
+func argsMax(cfg *Config) uint32 {
+	n := cfg.MaxArgs * (cfg.MaxArgLength + 1)
+	if n > bpfexec.MaxArgs || n <= 0 {
+		return bpfexec.MaxArgs
+	}
+	return uint32(n)
+}
+
+// step handles the events that come within timeout, then does what is due: flush, loss check.
+func (d *daemon) step(timeout time.Duration) error {
+	raw, err := d.probe.Read(timeout)
+	switch {
+	case err == nil:
+		if err := d.handle(raw); err != nil {
+			return err
+		}
+		// Keep reading while events are queued; the periodic work below waits for a quiet moment
+		// or the flush deadline.
+		if time.Since(d.lastFlush) < d.cfg.Flush {
+			return nil
+		}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+	default:
+		return fmt.Errorf("read ring buffer: %w", err)
+	}
+	if time.Since(d.lastSync) >= time.Second {
+		d.syncClock()
+		if err := d.checkLoss(); err != nil {
+			return err
+		}
+	}
+	if time.Since(d.lastFlush) >= d.cfg.Flush {
+		d.lastFlush = time.Now()
+		if err := d.w.Flush(); err != nil {
+			return fmt.Errorf("write log: %w", err)
+		}
+	}
+	return nil
+}
+
+func (d *daemon) shutdown() error {
+	// Stop the producers first, then read what is queued: sent == received + dropped then holds.
+	d.probe.Detach()
+	for {
+		raw, err := d.probe.Read(20 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		if err := d.handle(raw); err != nil {
+			return err
+		}
+	}
+	if err := d.checkLoss(); err != nil {
+		return err
+	}
+	err := d.w.Close()
+	d.w = nil
+	d.log.Info("stopped", "records", d.written, "lost", d.lostTotal)
+	return err
+}
+
+func (d *daemon) reopen() error {
+	if err := d.w.Reopen(); err != nil {
+		return fmt.Errorf("reopen log: %w", err)
+	}
+	d.log.Info("log reopened", "log", d.cfg.LogPath)
+	return nil
+}
+
+func (d *daemon) syncClock() {
+	var mono unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono)
+	now := time.Now()
+	d.monoOff = now.UnixNano() - mono.Nano()
+	d.lastSync = now
+}
+
+func (d *daemon) timestamp(ktime uint64) string {
+	return time.Unix(0, int64(ktime)+d.monoOff).Format(time.RFC3339Nano)
+}
+
+func (d *daemon) handle(raw []byte) error {
+	switch bpfexec.Type(raw) {
+	case bpfexec.EvExec:
+		if err := bpfexec.DecodeExec(raw, &d.ev); err != nil {
+			return err
+		}
+		return d.exec(&d.ev)
+	case bpfexec.EvExecFail:
+		if err := bpfexec.DecodeExec(raw, &d.ev); err != nil {
+			return err
+		}
+		return d.fail(&d.ev)
+	case bpfexec.EvExit:
+		var x bpfexec.ExitEvent
+		if err := bpfexec.DecodeExit(raw, &x); err != nil {
+			return err
+		}
+		return d.exit(&x)
+	case bpfexec.EvFork:
+		var f bpfexec.ForkEvent
+		if err := bpfexec.DecodeFork(raw, &f); err != nil {
+			return err
+		}
+		d.fork(&f)
+	}
+	return nil
+}
+
+func (d *daemon) write(v any) error {
+	d.buf.Reset()
+	if err := d.enc.Encode(v); err != nil {
+		return err
+	}
+	d.written++
+	if err := d.w.Write(d.buf.Bytes()); err != nil {
+		return fmt.Errorf("write log: %w", err)
+	}
+	return nil
+}
+
+func cstr(b []int8) string {
+	n := 0
+	for n < len(b) && b[n] != 0 {
+		n++
+	}
+	s := make([]byte, n)
+	for i := range s {
+		s[i] = byte(b[i])
+	}
+	return string(s)
+}
+
+// common fills what start and fail records share, from the event's task.
+func (d *daemon) common(e *bpfexec.Exec, r *record.Start, now time.Time) {
+	h := &e.ExecHeader
+	r.Timestamp = d.timestamp(h.KtimeNs)
+	r.UID, r.GID = h.Uid, h.Gid
+	auid, ses := h.Loginuid, h.Sessionid
+	r.AUID, r.SessionID = &auid, &ses
+	if h.Euid != h.Uid {
+		euid := h.Euid
+		r.EUID = &euid
+	}
+	if h.Egid != h.Gid {
+		egid := h.Egid
+		r.EGID = &egid
+	}
+	r.User, r.Group = d.names.user(h.Uid, now), d.names.group(h.Gid, now)
+	r.PID, r.PPID = h.Tgid, h.Ppid
+	r.Comm = cstr(h.Comm[:])
+	r.Cwd = string(e.Cwd)
+	r.CwdTruncated = h.Flags&uint32(bpfexec.FCwdTrunc) != 0
+	if cg := string(e.Cgroup); cg != "/" {
+		r.Cgroup = cg
+	}
+	r.TTY = ttyName(h.TtyMajor, h.TtyMinor, cstr(h.TtyName[:]))
+	if h.TtyMajor != 0 || h.TtyMinor != 0 {
+		r.TTYNr = ttyNr(h.TtyMajor, h.TtyMinor)
+	}
+	r.ParentComm = cstr(h.ParentComm[:])
+	r.ParentTTY = ttyName(h.ParentTtyMajor, h.ParentTtyMinor, cstr(h.ParentTtyName[:]))
+	if h.ParentTtyMajor != 0 || h.ParentTtyMinor != 0 {
+		r.ParentTTYNr = ttyNr(h.ParentTtyMajor, h.ParentTtyMinor)
+	}
+	if p := d.procs[h.Ppid]; p != nil && p.is(h.ParentStartBootNs) {
+		r.ParentExe = p.exe
+		r.ParentCmdline = truncUTF8(p.cmdline, 512)
+	}
+	r.ProcessKey = processKey(h.Tgid, h.StartBootNs)
+	r.ParentKey = processKey(h.Ppid, h.ParentStartBootNs)
+	r.Source = source(h.Ppid, h.Flags&uint32(bpfexec.FHasTTY) != 0, h.Flags&uint32(bpfexec.FParentHasTTY) != 0, r.ParentComm, r.ParentExe)
+	d.argv(e, r)
+}
+
+func processKey(pid uint32, startBoot uint64) string {
+	return strconv.FormatUint(uint64(pid), 10) + "@" + strconv.FormatUint(startBoot, 10)
+}
+
+// argv splits the NUL-separated arguments, applies max_args and max_arg_length, and keeps a lossless
+// copy when an argument is not UTF-8.
+func (d *daemon) argv(e *bpfexec.Exec, r *record.Start) {
+	args := e.Args
+	if n := len(args); n > 0 && args[n-1] == 0 {
+		args = args[:n-1]
+	}
+	r.Argv = r.Argv[:0]
+	r.ArgvTruncated = e.Flags&uint32(bpfexec.FArgsTrunc) != 0
+	if len(e.Args) == 0 {
+		return
+	}
+	var raw [][]byte
+	valid := true
+	for _, a := range bytes.Split(args, []byte{0}) {
+		if len(r.Argv) == d.cfg.MaxArgs {
+			r.ArgvTruncated = true
+			break
+		}
+		if len(a) > d.cfg.MaxArgLength {
+			a = a[:d.cfg.MaxArgLength]
+			r.ArgvTruncated = true
+		}
+		raw = append(raw, a)
+		if !utf8.Valid(a) {
+			valid = false
+		}
+		r.Argv = append(r.Argv, strings.ToValidUTF8(string(a), "\uFFFD"))
+	}
+	if !valid {
+		for _, a := range raw {
+			r.ArgvRaw = append(r.ArgvRaw, base64.StdEncoding.EncodeToString(a))
+		}
+	}
+}
+
+func truncUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func (d *daemon) exec(e *bpfexec.Exec) error {
+	h := &e.ExecHeader
+	now := time.Now()
+	var r record.Start
+	d.common(e, &r, now)
+	r.RecordType = record.TypeStart
+	r.Argc = int(h.Argc)
+	r.Exe = string(e.Exe)
+	r.ExeTruncated = h.Flags&uint32(bpfexec.FExeTrunc) != 0
+	if fn := string(e.Filename); fn != r.Exe {
+		r.Filename = fn
+	}
+	if len(e.Interp) > 0 {
+		r.Interpreter = string(e.Interp)
+	}
+	r.ThreadExec = h.Flags&uint32(bpfexec.FThreadExec) != 0
+
+	p := d.procs[h.Tgid]
+	if p != nil && p.is(h.StartBootNs) && p.eventID != "" {
+		// A new image in the same process: the previous one's record ends here.
+		id := d.prefix + "-" + strconv.FormatUint(d.nextID+1, 10)
+		if err := d.end(p, h.KtimeNs, nil, id); err != nil {
+			return err
+		}
+	}
+	if p == nil || !p.is(h.StartBootNs) {
+		p = &proc{pid: h.Tgid}
+		d.procs[h.Tgid] = p
+	}
+	p.startBoot, p.approx = h.StartBootNs, false
+	p.exe = r.Exe
+	p.cmdline = strings.Join(r.Argv, " ")
+	p.startKtime = h.KtimeNs
+	p.source = r.Source
+	p.eventID = ""
+
+	d.nextID++
+	r.EventID = d.prefix + "-" + strconv.FormatUint(d.nextID, 10)
+	d.buf.Reset()
+	if err := d.enc.Encode(&r); err != nil {
+		return err
+	}
+	if !d.rules.keep(bytes.TrimSuffix(d.buf.Bytes(), []byte{'\n'}), r.Source) {
+		d.nextID-- // ids stay dense: a filtered exec takes none
+		return nil
+	}
+	p.eventID = r.EventID
+	d.written++
+	if err := d.w.Write(d.buf.Bytes()); err != nil {
+		return fmt.Errorf("write log: %w", err)
+	}
+	return nil
+}
+
+// end writes the end record of p's current image: at exit with its wait status, or when a later exec
+// replaced it (replacedBy).
+func (d *daemon) end(p *proc, ktime uint64, status *uint32, replacedBy string) error {
+	r := record.End{
+		Timestamp:  d.timestamp(ktime),
+		EventID:    p.eventID,
+		Source:     p.source,
+		RecordType: record.TypeEnd,
+		ReplacedBy: replacedBy,
+	}
+	if ktime > p.startKtime {
+		r.DurationNs = int64(ktime - p.startKtime)
+	}
+	if status != nil {
+		st := *status
+		code := int(st>>8) & 0xff
+		if sig := st & 0x7f; sig != 0 {
+			code = 128 + int(sig)
+			r.Signal = unix.SignalName(syscall.Signal(sig))
+			if r.Signal == "" {
+				r.Signal = "SIG" + strconv.Itoa(int(sig))
+			}
+			r.CoreDumped = st&0x80 != 0
+		}
+		r.ExitStatus = &code
+	}
+	r.PID = p.pid
+	p.eventID = ""
+	return d.write(&r)
+}
+
+func (d *daemon) exit(x *bpfexec.ExitEvent) error {
+	p := d.procs[x.Tgid]
+	if p == nil || !p.is(x.StartBootNs) {
+		return nil
+	}
+	delete(d.procs, x.Tgid)
+	if p.eventID == "" {
+		return nil
+	}
+	st := x.Status
+	return d.end(p, x.KtimeNs, &st, "")
+}
+
+func (d *daemon) fork(f *bpfexec.ForkEvent) {
+	parent := d.procs[f.ParentTgid]
+	if parent == nil || !parent.is(f.ParentStartBootNs) {
+		return
+	}
+	d.procs[f.ChildTgid] = &proc{pid: f.ChildTgid, startBoot: f.ChildStartBootNs, exe: parent.exe, cmdline: parent.cmdline, source: parent.source}
+}
+
+func (d *daemon) fail(e *bpfexec.Exec) error {
+	h := &e.ExecHeader
+	var r record.Start
+	d.common(e, &r, time.Now())
+	r.RecordType = record.TypeFail
+	r.Argc = int(h.Argc)
+	name := string(e.Filename)
+	if name != "" && !filepath.IsAbs(name) && r.Cwd != "" {
+		name = filepath.Join(r.Cwd, name)
+	}
+	r.Exe = name
+	if name != string(e.Filename) {
+		r.Filename = string(e.Filename)
+	}
+	errno := int(-h.Ret)
+	r.ExecErrno = &errno
+	r.ExecError = syscall.Errno(errno).Error()
+	r.SyscallFailure = "execve"
+	if h.Flags&uint32(bpfexec.FExecveat) != 0 {
+		r.SyscallFailure = "execveat"
+	}
+	r.ExecAfterPONR = h.Flags&uint32(bpfexec.FPONR) != 0
+	d.buf.Reset()
+	if err := d.enc.Encode(&r); err != nil {
+		return err
+	}
+	if !d.rules.keep(bytes.TrimSuffix(d.buf.Bytes(), []byte{'\n'}), r.Source) {
+		return nil
+	}
+	d.written++
+	if err := d.w.Write(d.buf.Bytes()); err != nil {
+		return fmt.Errorf("write log: %w", err)
+	}
+	return nil
+}
+
+// checkLoss reads the kernel's drop counters and writes a loss record for new drops.
+func (d *daemon) checkLoss() error {
+	_, dropped, err := d.probe.Counters()
+	if err != nil {
+		return fmt.Errorf("read counters: %w", err)
+	}
+	var delta [bpfexec.NumCounters]uint64
+	var sum uint64
+	for i := range dropped {
+		delta[i] = dropped[i] - d.seenDropped[i]
+		sum += delta[i]
+	}
+	d.seenDropped = dropped
+	if sum == 0 {
+		return nil
+	}
+	d.lostTotal += sum
+	switch d.cfg.LostSamplesAction {
+	case "ignore":
+		return nil
+	case "stop":
+		return fmt.Errorf("lost %d events (%d in all): lost_samples_action is stop", sum, d.lostTotal)
+	}
+	d.log.Warn("events lost", "lost", sum, "total", d.lostTotal)
+	uid, gid := uint32(os.Geteuid()), uint32(os.Getegid())
+	now := time.Now()
+	return d.write(&record.Loss{
+		Timestamp: now.Format(time.RFC3339Nano),
+		UID:       uid, GID: gid,
+		User: d.names.user(uid, now), Group: d.names.group(gid, now),
+		Comm: "precd", Exe: "precd", Argv: []string{"precd", "loss"}, Argc: 2,
+		Source: record.SourceSystem, RecordType: record.TypeLoss,
+		LostSamples: sum, LostSamplesTotal: d.lostTotal,
+		LostStarts: delta[bpfexec.CntExec], LostEnds: delta[bpfexec.CntExit], LostFails: delta[bpfexec.CntExecFail],
+	})
+}

@@ -1,0 +1,94 @@
+// Package filter is the prec-filter stage: it passes on the records that match a query, unchanged.
+package filter
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/prec-dev/prec/lib/jsonl"
+	"github.com/prec-dev/prec/lib/query"
+)
+
+// Options says what to keep; with neither a query nor a jq expression every valid record passes.
+type Options struct {
+	Query    *query.Query // may be nil
+	JQ       *query.JQ    // may be nil; applied after Query
+	Name     string       // the input's name in messages ("-": standard input)
+	Problems *jsonl.Problems
+}
+
+// Compile builds the Options for queries (all must match) and a jq expression (none if empty).
+func Compile(queries []string, jq string) (Options, error) {
+	var o Options
+	if len(queries) > 0 {
+		q, err := query.Compile(queries...)
+		if err != nil {
+			return o, err
+		}
+		o.Query = q
+	}
+	if jq != "" {
+		j, err := query.CompileJQ(jq)
+		if err != nil {
+			return o, err
+		}
+		o.JQ = j
+	}
+	return o, nil
+}
+
+// Run copies the records of in that match to out, byte for byte. Bad lines are reported to
+// opt.Problems and skipped; the run then ends with the error of Problems.Err.
+func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
+	r := jsonl.NewReader(in, 0)
+	q := opt.Query
+	if q == nil {
+		q, _ = query.Compile() // matches every object
+	}
+	for n := 0; ; n++ {
+		if n&255 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := jsonl.FlushIdle(r, out); err != nil {
+			return err
+		}
+		line, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, jsonl.ErrTooLong) {
+			opt.Problems.Addf(opt.Name, r.Line(), "bad record: line longer than %d bytes", jsonl.MaxLine)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(line) == 0 {
+			continue
+		}
+		ok, err := q.Match(line)
+		if err != nil {
+			opt.Problems.Addf(opt.Name, r.Line(), "bad record: %v", err)
+			continue
+		}
+		if ok && opt.JQ != nil {
+			if ok, err = opt.JQ.Match(line); err != nil {
+				opt.Problems.Addf(opt.Name, r.Line(), "%v", err)
+				continue
+			}
+		}
+		if !ok {
+			continue
+		}
+		if _, err := out.Write(line); err != nil {
+			return err
+		}
+		if _, err := out.Write(nl); err != nil {
+			return err
+		}
+	}
+	return opt.Problems.Err()
+}
+
+var nl = []byte{'\n'}

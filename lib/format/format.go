@@ -1,0 +1,584 @@
+// Package format is the prec-fmt stage: it prints records as text, CSV or JSON, optionally as a tree
+// of processes.
+package format
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prec-dev/prec/lib/jsonl"
+	"github.com/prec-dev/prec/lib/query"
+	"github.com/prec-dev/prec/lib/record"
+)
+
+// Output formats.
+const (
+	Text = "text"
+	CSV  = "csv"
+	JSON = "json"
+)
+
+// Options says how to print; the zero value prints the default fields as text.
+type Options struct {
+	Output   string   // Text (default), CSV or JSON
+	Fields   []string // from ParseFields; nil: record.DefaultFields
+	FullTime bool     // timestamps as written, not "YYYY-MM-DD hh:mm:ss"
+	Tree     bool     // text: indent each row under its parent process
+	Color    bool     // text: colour failures and losses (for terminals)
+	Last     int      // print only the last Last rows (0: all)
+	Follow   bool     // the input is live: Last counts the rows before it first pauses, then all go out
+	Name     string   // the input's name in messages
+	Problems *jsonl.Problems
+}
+
+// ParseFields reads a -f value: a comma-separated list of field names, "all" for the reference's
+// full list. A list whose first name starts with + or - edits the default list: each + or - sets the
+// operation for the names that follow it.
+func ParseFields(spec string) ([]string, error) {
+	parts := strings.Split(spec, ",")
+	var list []string
+	add := true
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if strings.HasPrefix(p, "+") || strings.HasPrefix(p, "-") {
+			add = p[0] == '+'
+			p = strings.TrimSpace(p[1:])
+			if i == 0 {
+				list = slices.Clone(record.DefaultFields)
+			}
+		}
+		if p == "" {
+			return nil, fmt.Errorf("invalid --fields %q: empty field name", spec)
+		}
+		names := []string{p}
+		if p == "all" {
+			names = nil
+			for _, f := range record.Fields[:record.NumReference] {
+				names = append(names, f.Name)
+			}
+		} else if record.Lookup(p) == nil {
+			return nil, fmt.Errorf("invalid --fields %q: unknown field %q", spec, p)
+		}
+		for _, n := range names {
+			k := slices.Index(list, n)
+			switch {
+			case add && k < 0:
+				list = append(list, n)
+			case !add && k >= 0:
+				list = slices.Delete(list, k, k+1)
+			}
+		}
+	}
+	return list, nil
+}
+
+// Run prints the records of in to out. Bad lines are reported to opt.Problems and skipped; the run
+// then ends with the error of Problems.Err.
+func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
+	f, err := newFormatter(out, opt)
+	if err != nil {
+		return err
+	}
+	t := &tail{n: opt.Last}
+	r := jsonl.NewReader(in, 0)
+	next := func() ([]byte, int64, error) {
+		if t.n == 0 {
+			if err := jsonl.FlushIdle(r, f.flushTarget()); err != nil {
+				return nil, 0, err
+			}
+		}
+		line, err := r.Next()
+		return line, r.Line(), err
+	}
+	if opt.Follow && opt.Last > 0 {
+		next = idleAware(ctx, r, func() error { return t.release(f) }, f.flushTarget)
+	}
+	for n := 0; ; n++ {
+		if n&255 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		line, lineNo, err := next()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, jsonl.ErrTooLong) {
+			opt.Problems.Addf(opt.Name, lineNo, "bad record: line longer than %d bytes", jsonl.MaxLine)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if t.n > 0 {
+			t.keep(line, lineNo)
+			continue
+		}
+		if err := f.row(line, lineNo); err != nil {
+			return err
+		}
+	}
+	if err := t.release(f); err != nil {
+		return err
+	}
+	if err := f.finish(); err != nil {
+		return err
+	}
+	return opt.Problems.Err()
+}
+
+// tail keeps the last n lines; release prints them and lets every later line through.
+type tail struct {
+	n     int
+	lines [][]byte
+	nos   []int64
+	next  int
+}
+
+func (t *tail) keep(line []byte, no int64) {
+	if len(t.lines) < t.n {
+		t.lines = append(t.lines, slices.Clone(line))
+		t.nos = append(t.nos, no)
+		return
+	}
+	t.lines[t.next] = append(t.lines[t.next][:0], line...)
+	t.nos[t.next] = no
+	t.next = (t.next + 1) % t.n
+}
+
+func (t *tail) release(f *formatter) error {
+	t.n = 0
+	for i := range t.lines {
+		k := (t.next + i) % len(t.lines)
+		if err := f.row(t.lines[k], t.nos[k]); err != nil {
+			return err
+		}
+	}
+	t.lines, t.nos = nil, nil
+	if fl, ok := f.flushTarget().(interface{ Flush() error }); ok {
+		return fl.Flush()
+	}
+	return nil
+}
+
+// followIdle is how long live input must pause for the rows before it to count as the backlog.
+const followIdle = 300 * time.Millisecond
+
+// idleAware reads lines in a goroutine and calls onIdle once, the first time no line comes for
+// followIdle. It flushes the output whenever it is about to wait.
+func idleAware(ctx context.Context, r *jsonl.Reader, onIdle func() error, out func() io.Writer) func() ([]byte, int64, error) {
+	type item struct {
+		line []byte
+		no   int64
+		err  error
+	}
+	ch := make(chan item, 256)
+	go func() {
+		for {
+			line, err := r.Next()
+			select {
+			case ch <- item{slices.Clone(line), r.Line(), err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil && !errors.Is(err, jsonl.ErrTooLong) {
+				return
+			}
+		}
+	}()
+	idle := onIdle
+	return func() ([]byte, int64, error) {
+		for {
+			select {
+			case it := <-ch:
+				return it.line, it.no, it.err
+			default:
+			}
+			if idle == nil {
+				if fl, ok := out().(interface{ Flush() error }); ok {
+					if err := fl.Flush(); err != nil {
+						return nil, 0, err
+					}
+				}
+				select {
+				case it := <-ch:
+					return it.line, it.no, it.err
+				case <-ctx.Done():
+					return nil, 0, ctx.Err()
+				}
+			}
+			select {
+			case it := <-ch:
+				return it.line, it.no, it.err
+			case <-time.After(followIdle):
+				err := idle()
+				idle = nil
+				if err != nil {
+					return nil, 0, err
+				}
+			case <-ctx.Done():
+				return nil, 0, ctx.Err()
+			}
+		}
+	}
+}
+
+type formatter struct {
+	out    io.Writer
+	opt    Options
+	fields []*record.Field
+	slot   map[string]int
+	vals   [][]byte
+	csv    *csv.Writer
+	sorted []*record.Field // JSON: keys in alphabetical order
+	tree   *tree
+	sb     strings.Builder
+	rec    []string
+}
+
+func newFormatter(out io.Writer, opt Options) (*formatter, error) {
+	if opt.Output == "" {
+		opt.Output = Text
+	}
+	if opt.Output != Text && opt.Output != CSV && opt.Output != JSON {
+		return nil, fmt.Errorf("invalid output format %q (text, csv or json)", opt.Output)
+	}
+	names := opt.Fields
+	if names == nil {
+		names = record.DefaultFields
+	}
+	f := &formatter{out: out, opt: opt, slot: map[string]int{}}
+	for _, n := range names {
+		fd := record.Lookup(n)
+		if fd == nil {
+			return nil, fmt.Errorf("unknown field %q", n)
+		}
+		f.fields = append(f.fields, fd)
+		for _, k := range rawKeys(n) {
+			f.need(k)
+		}
+	}
+	if opt.Tree && opt.Output == Text {
+		f.tree = newTree()
+		for _, k := range treeKeys {
+			f.need(k)
+		}
+	}
+	for _, k := range []string{"record_type", "exit_status"} {
+		f.need(k) // colour
+	}
+	f.vals = make([][]byte, len(f.slot))
+	switch opt.Output {
+	case CSV:
+		f.csv = csv.NewWriter(out)
+		header := make([]string, len(f.fields))
+		for i, fd := range f.fields {
+			header[i] = fd.Name
+		}
+		if err := f.csv.Write(header); err != nil {
+			return nil, err
+		}
+	case JSON:
+		f.sorted = slices.Clone(f.fields)
+		slices.SortFunc(f.sorted, func(a, b *record.Field) int { return strings.Compare(a.Name, b.Name) })
+		f.sorted = slices.CompactFunc(f.sorted, func(a, b *record.Field) bool { return a.Name == b.Name })
+	}
+	return f, nil
+}
+
+func rawKeys(name string) []string {
+	switch name {
+	case "command":
+		return []string{"argv", "exe", "comm"}
+	case "duration":
+		return []string{"duration_ns"}
+	case "euid":
+		return []string{"euid", "uid"}
+	case "egid":
+		return []string{"egid", "gid"}
+	}
+	return []string{name}
+}
+
+func (f *formatter) need(k string) {
+	if _, ok := f.slot[k]; !ok {
+		f.slot[k] = len(f.slot)
+	}
+}
+
+func (f *formatter) flushTarget() io.Writer {
+	if f.csv != nil {
+		f.csv.Flush()
+	}
+	return f.out
+}
+
+func (f *formatter) finish() error {
+	if f.csv != nil {
+		f.csv.Flush()
+		return f.csv.Error()
+	}
+	return nil
+}
+
+func (f *formatter) raw(key string) []byte {
+	v := f.vals[f.slot[key]]
+	if string(v) == "null" {
+		return nil
+	}
+	return v
+}
+
+func (f *formatter) str(key string) string {
+	s, _ := record.String(f.raw(key))
+	return s
+}
+
+func (f *formatter) row(line []byte, lineNo int64) error {
+	clear(f.vals)
+	if err := record.Scan(line, func(k, v []byte) bool {
+		if i, ok := f.slot[string(k)]; ok {
+			f.vals[i] = v
+		}
+		return true
+	}); err != nil {
+		f.opt.Problems.Addf(f.opt.Name, lineNo, "bad record: %v", err)
+		return nil
+	}
+	switch f.opt.Output {
+	case CSV:
+		f.rec = f.rec[:0]
+		for _, fd := range f.fields {
+			f.rec = append(f.rec, f.plain(fd))
+		}
+		return f.csv.Write(f.rec)
+	case JSON:
+		return f.json()
+	}
+	return f.text()
+}
+
+func (f *formatter) argv(key string) []string {
+	args, _ := record.Strings(f.raw(key))
+	return args
+}
+
+func (f *formatter) time(key string) string {
+	s := f.str(key)
+	if f.opt.FullTime || len(s) < 19 || s[10] != 'T' {
+		return s
+	}
+	return s[:10] + " " + s[11:19] // in the record's own offset, as written
+}
+
+func (f *formatter) duration() (string, bool) {
+	n, ok := record.Int(f.raw("duration_ns"))
+	if !ok {
+		return "", false
+	}
+	return query.FormatDuration(n), true
+}
+
+// number returns the raw number of a numeric field, "" when an optional one is absent.
+func (f *formatter) number(fd *record.Field) string {
+	raw := f.raw(fd.Name)
+	if raw == nil && (fd.Name == "euid" || fd.Name == "egid") {
+		raw = f.raw(fd.Name[1:])
+	}
+	if raw == nil {
+		if fd.Optional {
+			return ""
+		}
+		return "0"
+	}
+	return string(raw)
+}
+
+// plain is a field's value for CSV: exact, not escaped.
+func (f *formatter) plain(fd *record.Field) string {
+	switch fd.Kind {
+	case record.KindTime:
+		return f.time(fd.Name)
+	case record.KindNumber:
+		return f.number(fd)
+	case record.KindDuration:
+		d, _ := f.duration()
+		return d
+	case record.KindBool:
+		return boolText(f.raw(fd.Name))
+	case record.KindArray:
+		return strings.Join(f.argv(fd.Name), " ")
+	}
+	if fd.Name == "command" {
+		return f.command(false)
+	}
+	return f.str(fd.Name)
+}
+
+func boolText(raw []byte) string {
+	if string(raw) == "true" {
+		return "true"
+	}
+	return "false"
+}
+
+// command is argv joined (shell-quoted for display), else exe, else comm.
+func (f *formatter) command(display bool) string {
+	if args := f.argv("argv"); len(args) > 0 {
+		if !display {
+			return strings.Join(args, " ")
+		}
+		var b strings.Builder
+		Command(&b, args)
+		return b.String()
+	}
+	s := f.str("exe")
+	if s == "" {
+		s = f.str("comm")
+	}
+	if display {
+		var b strings.Builder
+		Escape(&b, s)
+		return b.String()
+	}
+	return s
+}
+
+func (f *formatter) text() error {
+	b := &f.sb
+	b.Reset()
+	color := ""
+	if f.opt.Color {
+		typ := f.str("record_type")
+		if n, ok := record.Int(f.raw("exit_status")); typ == record.TypeFail || ok && n != 0 {
+			color = "\x1b[31m"
+		} else if typ == record.TypeLoss {
+			color = "\x1b[33m"
+		}
+		b.WriteString(color)
+	}
+	if f.tree != nil {
+		f.tree.prefix(b, f)
+	}
+	for i, fd := range f.fields {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		start := b.Len()
+		switch {
+		case fd.Name == "command":
+			b.WriteString(f.command(true))
+		case fd.Kind == record.KindArray:
+			Command(b, f.argv(fd.Name))
+		case fd.Name == "parent_cmdline":
+			Escape(b, f.str(fd.Name))
+		case fd.Kind == record.KindString:
+			if s := f.str(fd.Name); s != "" {
+				Quote(b, s)
+			}
+		default:
+			b.WriteString(f.plain(fd))
+		}
+		if b.Len() == start {
+			b.WriteByte('-') // an empty value still takes its column
+		}
+	}
+	if color != "" {
+		b.WriteString("\x1b[0m")
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(f.out, b.String())
+	return err
+}
+
+func (f *formatter) json() error {
+	b := &f.sb
+	b.Reset()
+	b.WriteByte('{')
+	for i, fd := range f.sorted {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(fd.Name)
+		b.WriteString(`":`)
+		raw := f.raw(fd.Name)
+		switch {
+		case fd.Name == "command":
+			writeJSONString(b, f.command(false))
+		case fd.Kind == record.KindTime:
+			writeJSONString(b, f.time(fd.Name))
+		case fd.Kind == record.KindDuration:
+			d, _ := f.duration()
+			writeJSONString(b, d)
+		case fd.Kind == record.KindNumber:
+			if n := f.number(fd); n != "" {
+				b.WriteString(n)
+			} else {
+				b.WriteString("null")
+			}
+		case fd.Kind == record.KindBool:
+			b.WriteString(boolText(raw))
+		case fd.Kind == record.KindArray:
+			if raw == nil {
+				b.WriteString("[]")
+			} else {
+				b.Write(raw)
+			}
+		default:
+			if raw == nil {
+				b.WriteString(`""`)
+			} else {
+				b.Write(raw) // already a JSON string: exact, as written
+			}
+		}
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(f.out, b.String())
+	return err
+}
+
+func writeJSONString(b *strings.Builder, s string) {
+	enc, _ := json.Marshal(s)
+	b.Write(enc)
+}
+
+// FromFlags checks the flag values prec and prec-fmt share and turns them into Options.
+func FromFlags(output, fields string, last int, color string, terminal bool, noColor string) (Options, error) {
+	var o Options
+	switch output {
+	case "", Text, CSV, JSON:
+		o.Output = output
+	default:
+		return o, fmt.Errorf("invalid --output value: %s (text, csv or json)", output)
+	}
+	if last < 0 {
+		return o, fmt.Errorf("invalid --limit %d: must be 0 or more", last)
+	}
+	o.Last = last
+	if fields != "" {
+		list, err := ParseFields(fields)
+		if err != nil {
+			return o, err
+		}
+		o.Fields = list
+	}
+	switch color {
+	case "always":
+		o.Color = true
+	case "", "auto":
+		o.Color = terminal && noColor == ""
+	case "never":
+	default:
+		return o, fmt.Errorf("invalid --color value: %s (auto, always or never)", color)
+	}
+	return o, nil
+}

@@ -1,0 +1,246 @@
+// Package join is the prec-join stage: a start record and the end record with the same event_id
+// become one record of type command, carrying the end's time, exit status and duration.
+package join
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+
+	"github.com/prec-dev/prec/lib/jsonl"
+	"github.com/prec-dev/prec/lib/record"
+)
+
+// DefaultWindow is how many later records a start waits for its end by default.
+const DefaultWindow = 20000
+
+// Options tunes the join; the zero value is ready to use.
+type Options struct {
+	// Window bounds memory: a start waits for its end while fewer than Window later records have
+	// been read, then goes out unfinished (its end, when it comes, is dropped). 0 means DefaultWindow.
+	Window int
+	// Follow prints each start at once as a provisional command row, and the finished row again when
+	// its end comes, as `prec -F` shows them; rows are then not held back.
+	Follow   bool
+	Name     string // the input's name in messages
+	Problems *jsonl.Problems
+}
+
+type row struct {
+	buf  []byte
+	id   string
+	done bool
+}
+
+type joiner struct {
+	out     io.Writer
+	opt     Options
+	queue   []*row // rows in start order; the head goes out once done
+	head    int
+	pending map[string]*row
+}
+
+// Run reads records from in and writes rows to out in the order of their starts: a start with its end
+// as a command row, a start whose end never came as a command row without end fields, every other
+// record (fail, loss, unknown types) as it came. Ends whose start was not seen are dropped. Bad lines
+// are reported to opt.Problems and skipped; the run then ends with the error of Problems.Err.
+func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
+	if opt.Window <= 0 {
+		opt.Window = DefaultWindow
+	}
+	j := &joiner{out: out, opt: opt, pending: map[string]*row{}}
+	r := jsonl.NewReader(in, 0)
+	for n := 0; ; n++ {
+		if n&255 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := jsonl.FlushIdle(r, out); err != nil {
+			return err
+		}
+		line, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, jsonl.ErrTooLong) {
+			opt.Problems.Addf(opt.Name, r.Line(), "bad record: line longer than %d bytes", jsonl.MaxLine)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if err := j.add(line); err != nil {
+			var se *record.SyntaxError
+			if errors.As(err, &se) {
+				opt.Problems.Addf(opt.Name, r.Line(), "bad record: %v", err)
+				continue
+			}
+			return err
+		}
+	}
+	for j.head < len(j.queue) {
+		if err := j.emitHead(); err != nil {
+			return err
+		}
+	}
+	return opt.Problems.Err()
+}
+
+// fields finds record_type and event_id and where record_type's value is.
+func fields(line []byte) (typ, id []byte, typOff int, err error) {
+	err = record.Scan(line, func(k, v []byte) bool {
+		switch string(k) {
+		case "record_type":
+			typ = v
+			typOff = cap(line) - cap(v)
+		case "event_id":
+			id = v
+		}
+		return typ == nil || id == nil
+	})
+	return
+}
+
+var (
+	startType   = []byte(`"start"`)
+	endType     = []byte(`"end"`)
+	commandType = []byte(`"command"`)
+)
+
+func (j *joiner) add(line []byte) error {
+	typ, rawID, typOff, err := fields(line)
+	if err != nil {
+		return err
+	}
+	switch {
+	case bytes.Equal(typ, startType):
+		buf := make([]byte, 0, len(line)+160) // room for the end fields
+		buf = append(buf, line[:typOff]...)
+		buf = append(buf, commandType...)
+		buf = append(buf, line[typOff+len(startType):]...)
+		id, _ := record.String(rawID)
+		if j.opt.Follow {
+			if err := j.write(buf); err != nil {
+				return err
+			}
+			if id != "" {
+				j.track(&row{buf: buf, id: id})
+			}
+			return nil
+		}
+		rw := &row{buf: buf, id: id, done: id == ""}
+		j.queue = append(j.queue, rw)
+		if id != "" {
+			if old := j.pending[id]; old != nil {
+				old.done = true // a repeated id: the earlier start will not get this end
+			}
+			j.pending[id] = rw
+		}
+	case bytes.Equal(typ, endType):
+		id, _ := record.String(rawID)
+		rw := j.pending[id]
+		if rw == nil {
+			return nil
+		}
+		delete(j.pending, id)
+		rw.buf = splice(rw.buf, line)
+		rw.done = true
+		if j.opt.Follow {
+			return j.write(rw.buf)
+		}
+	default:
+		if j.opt.Follow || j.head == len(j.queue) {
+			return j.write(line) // nothing held back: no need to keep a copy
+		}
+		j.queue = append(j.queue, &row{buf: bytes.Clone(line), done: true})
+	}
+	return j.drain()
+}
+
+// track remembers a provisional row in follow mode, forgetting the oldest beyond the window.
+func (j *joiner) track(rw *row) {
+	j.pending[rw.id] = rw
+	j.queue = append(j.queue, rw)
+	for len(j.queue)-j.head > j.opt.Window {
+		old := j.queue[j.head]
+		j.queue[j.head] = nil
+		j.head++
+		if j.pending[old.id] == old {
+			delete(j.pending, old.id)
+		}
+	}
+	j.compact()
+}
+
+func (j *joiner) drain() error {
+	for j.head < len(j.queue) && (j.queue[j.head].done || len(j.queue)-j.head > j.opt.Window) {
+		if err := j.emitHead(); err != nil {
+			return err
+		}
+	}
+	j.compact()
+	return nil
+}
+
+func (j *joiner) emitHead() error {
+	rw := j.queue[j.head]
+	j.queue[j.head] = nil
+	j.head++
+	if !rw.done && j.pending[rw.id] == rw {
+		delete(j.pending, rw.id) // out unfinished: its end will be dropped
+	}
+	return j.write(rw.buf)
+}
+
+func (j *joiner) compact() {
+	if j.head > 1024 && j.head*2 > len(j.queue) {
+		n := copy(j.queue, j.queue[j.head:])
+		clear(j.queue[n:])
+		j.queue = j.queue[:n]
+		j.head = 0
+	}
+}
+
+func (j *joiner) write(b []byte) error {
+	if _, err := j.out.Write(b); err != nil {
+		return err
+	}
+	_, err := j.out.Write([]byte{'\n'})
+	return err
+}
+
+// splice adds the end record's fields to the start row: its timestamp as end_timestamp, then every
+// other field except those both records have (event_id, pid, source, record_type).
+func splice(start, end []byte) []byte {
+	i := bytes.LastIndexByte(start, '}')
+	if i < 0 {
+		return start
+	}
+	tail := bytes.Clone(start[i:])
+	out := start[:i]
+	first := len(bytes.TrimSpace(out)) == 1 // "{" alone: no member yet
+	add := func(k, v []byte) {
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		out = append(out, '"')
+		out = append(out, k...)
+		out = append(out, '"', ':')
+		out = append(out, v...)
+	}
+	_ = record.Scan(end, func(k, v []byte) bool {
+		switch string(k) {
+		case "timestamp":
+			add([]byte("end_timestamp"), v)
+		case "event_id", "pid", "source", "record_type":
+		default:
+			add(k, v)
+		}
+		return true
+	})
+	return append(out, tail...)
+}

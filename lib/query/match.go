@@ -1,0 +1,290 @@
+package query
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/itchyny/gojq"
+	"github.com/prec-dev/prec/lib/record"
+)
+
+// Query is a compiled query: the AND of the expressions it was compiled from. Match reuses scratch
+// space, so a Query is not safe for concurrent use; compile one per goroutine.
+type Query struct {
+	root   andNode
+	names  map[string]bool // fields the query names
+	slot   map[string]int  // raw key -> index in vals
+	vals   [][]byte
+	nfound int
+}
+
+// Compile compiles expressions that must all match. Each is a query in prec's language.
+func Compile(exprs ...string) (*Query, error) {
+	q := &Query{names: map[string]bool{}, slot: map[string]int{}}
+	for _, e := range exprs {
+		n, err := parse(e)
+		if err != nil {
+			return nil, err
+		}
+		q.root = append(q.root, n)
+	}
+	q.walk(q.root)
+	q.vals = make([][]byte, len(q.slot))
+	return q, nil
+}
+
+func (q *Query) need(key string) {
+	if _, ok := q.slot[key]; !ok {
+		q.slot[key] = len(q.slot)
+	}
+}
+
+func (q *Query) walk(n node) {
+	switch n := n.(type) {
+	case andNode:
+		for _, c := range n {
+			q.walk(c)
+		}
+	case orNode:
+		for _, c := range n {
+			q.walk(c)
+		}
+	case *clause:
+		name := n.field.Name
+		q.names[name] = true
+		for _, k := range rawKeys(name) {
+			q.need(k)
+		}
+	}
+}
+
+// rawKeys are the record keys a field is computed from.
+func rawKeys(name string) []string {
+	switch name {
+	case "command":
+		return []string{"argv", "exe", "comm"}
+	case "duration":
+		return []string{"duration_ns"}
+	case "euid":
+		return []string{"euid", "uid"}
+	case "egid":
+		return []string{"egid", "gid"}
+	}
+	return []string{name}
+}
+
+// Names reports whether the query names field.
+func (q *Query) Names(field string) bool { return q.names[field] }
+
+// Fields returns the names of the fields the query names.
+func (q *Query) Fields() []string {
+	var out []string
+	for n := range q.names {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Match reports whether the record in line matches. The error is about the line: not a JSON object.
+func (q *Query) Match(line []byte) (bool, error) {
+	for i := range q.vals {
+		q.vals[i] = nil
+	}
+	q.nfound = 0
+	if len(q.slot) > 0 {
+		err := record.Scan(line, func(k, v []byte) bool {
+			if i, ok := q.slot[string(k)]; ok && q.vals[i] == nil {
+				q.vals[i] = v
+				q.nfound++
+				return q.nfound < len(q.vals)
+			}
+			return true
+		})
+		if err != nil {
+			return false, err
+		}
+	} else if err := record.Scan(line, func(k, v []byte) bool { return false }); err != nil {
+		return false, err
+	}
+	return q.eval(q.root), nil
+}
+
+func (q *Query) eval(n node) bool {
+	switch n := n.(type) {
+	case andNode:
+		for _, c := range n {
+			if !q.eval(c) {
+				return false
+			}
+		}
+		return true
+	case orNode:
+		for _, c := range n {
+			if q.eval(c) {
+				return true
+			}
+		}
+		return false
+	case *clause:
+		return q.match(n)
+	}
+	return false
+}
+
+func (q *Query) raw(key string) []byte {
+	v := q.vals[q.slot[key]]
+	if string(v) == "null" {
+		return nil
+	}
+	return v
+}
+
+func (q *Query) match(c *clause) bool {
+	name := c.field.Name
+	switch c.field.Kind {
+	case record.KindNumber:
+		raw := q.raw(name)
+		if raw == nil && (name == "euid" || name == "egid") {
+			raw = q.raw(name[1:]) // written only where they differ from uid and gid
+		}
+		var n int64
+		if raw != nil {
+			var ok bool
+			if n, ok = record.Int(raw); !ok {
+				return false
+			}
+		} else if c.field.Optional {
+			return false
+		}
+		return compareInt(n, c.op, c.num)
+	case record.KindDuration:
+		n, ok := record.Int(q.raw("duration_ns"))
+		return ok && compareInt(n, c.op, c.num)
+	case record.KindTime:
+		s, err := record.String(q.raw(name))
+		if err != nil || s == "" {
+			return false
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return false
+		}
+		return compareInt(int64(t.Compare(c.tm)), c.op, 0)
+	case record.KindBool:
+		v := "false"
+		if string(q.raw(name)) == "true" {
+			v = "true"
+		}
+		return compareString(v, c.op, c.str)
+	case record.KindArray:
+		return compareString(joinArgv(q.raw(name)), c.op, c.str)
+	}
+	if name == "command" {
+		return compareString(q.command(), c.op, c.str)
+	}
+	s, _ := record.String(q.raw(name))
+	return compareString(s, c.op, c.str)
+}
+
+func (q *Query) command() string {
+	if s := joinArgv(q.raw("argv")); s != "" {
+		return s
+	}
+	if s, _ := record.String(q.raw("exe")); s != "" {
+		return s
+	}
+	s, _ := record.String(q.raw("comm"))
+	return s
+}
+
+func joinArgv(raw []byte) string {
+	args, err := record.Strings(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.Join(args, " ")
+}
+
+func compareInt(a int64, o op, b int64) bool {
+	switch o {
+	case opEq:
+		return a == b
+	case opNe:
+		return a != b
+	case opGt:
+		return a > b
+	case opGe:
+		return a >= b
+	case opLt:
+		return a < b
+	case opLe:
+		return a <= b
+	}
+	return false
+}
+
+func compareString(a string, o op, b string) bool {
+	switch o {
+	case opEq:
+		return a == b
+	case opNe:
+		return a != b
+	case opContains:
+		return strings.Contains(a, b)
+	case opNotContains:
+		return !strings.Contains(a, b)
+	}
+	return false
+}
+
+// JQ is a compiled jq expression: a record matches when the expression's first output is neither
+// false nor null. Safe for concurrent use.
+type JQ struct{ code *gojq.Code }
+
+// CompileJQ compiles a jq expression.
+func CompileJQ(expr string) (*JQ, error) {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		var pe *gojq.ParseError
+		if ok := asParseError(err, &pe); ok {
+			return nil, fmt.Errorf("invalid --jq expression %q: %v at byte %d", expr, err, pe.Offset)
+		}
+		return nil, fmt.Errorf("invalid --jq expression %q: %v", expr, err)
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --jq expression %q: %v", expr, err)
+	}
+	return &JQ{code: code}, nil
+}
+
+func asParseError(err error, pe **gojq.ParseError) bool {
+	e, ok := err.(*gojq.ParseError)
+	if ok {
+		*pe = e
+	}
+	return ok
+}
+
+// Match decodes line (numbers kept exact) and runs the expression on it. The error is about the line
+// (not JSON) or the expression failing on it.
+func (j *JQ) Match(line []byte) (bool, error) {
+	d := json.NewDecoder(bytes.NewReader(line))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return false, err
+	}
+	iter := j.code.Run(v)
+	out, ok := iter.Next()
+	if !ok {
+		return false, nil
+	}
+	if err, isErr := out.(error); isErr {
+		return false, fmt.Errorf("--jq: %v", err)
+	}
+	return out != nil && out != false, nil
+}
