@@ -33,4 +33,3 @@ func run(args []string, std cli.Stdio) int {
 		return filter.Run(ctx, std.In, std.Out, fo)
 	})
 }
-

@@ -173,4 +173,3 @@ func FlushIdle(r *Reader, w io.Writer) error {
 	}
 	return nil
 }
-
