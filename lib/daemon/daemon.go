@@ -320,13 +320,27 @@ func (d *daemon) argv(e *bpfexec.Exec, r *record.Start) {
 		if !utf8.Valid(a) {
 			valid = false
 		}
-		r.Argv = append(r.Argv, strings.ToValidUTF8(string(a), "\uFFFD"))
+		r.Argv = append(r.Argv, validUTF8(a))
 	}
 	if !valid {
 		for _, a := range raw {
 			r.ArgvRaw = append(r.ArgvRaw, base64.StdEncoding.EncodeToString(a))
 		}
 	}
+}
+
+// validUTF8 replaces each invalid byte with U+FFFD, as encoding/json does for a whole string.
+func validUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		sb.WriteRune(r) // RuneError for an invalid byte, n == 1
+		b = b[n:]
+	}
+	return sb.String()
 }
 
 func truncUTF8(s string, n int) string {
