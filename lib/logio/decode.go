@@ -207,7 +207,8 @@ func decodeZstdFrames(f *os.File, out sink, report damage) error {
 			return cerr
 		}
 		if torn {
-			report("%s: last zstd frame at byte %d is incomplete (writer stopped mid-frame?): kept what it holds", f.Name(), off)
+			// The frame of a log being written (or of a writer that died) has no end yet: what
+			// its complete blocks hold is kept; a record cut short is reported by the line layer.
 			break
 		}
 		if cerr != nil {
@@ -350,8 +351,7 @@ func decodeGzipMembers(f *os.File, out sink, report damage) error {
 		br := bufio.NewReaderSize(cr, 64<<10) // a ByteReader: gzip reads no further than the member
 		if err := z.Reset(br); err != nil {
 			if err == io.ErrUnexpectedEOF || err == io.EOF {
-				report("%s: last gzip member at byte %d is incomplete", f.Name(), off)
-				break
+				break // a header cut short: a member being written
 			}
 			report("%s: damaged gzip member at byte %d: %v", f.Name(), off, err)
 			next, serr := findMagic(f, off+1, size, gzipMagic)
@@ -366,8 +366,7 @@ func decodeGzipMembers(f *os.File, out sink, report damage) error {
 			return cerr
 		}
 		if cerr == io.ErrUnexpectedEOF {
-			report("%s: last gzip member at byte %d is incomplete (writer stopped mid-member?): kept what it holds", f.Name(), off)
-			break
+			break // a member being written, or cut by a crash: as for zstd, keep what it holds
 		}
 		if cerr != nil {
 			report("%s: damaged gzip member at byte %d: %v", f.Name(), off, cerr)

@@ -1,0 +1,63 @@
+# prec: build, test, regenerate the BPF objects, install.
+GO       ?= go
+CLANG    ?= clang-14
+STRIP    ?= llvm-strip-14
+PREFIX   ?= /usr
+DESTDIR  ?=
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+DATE     := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+PKG      := github.com/prec-dev/prec/lib/cli
+LDFLAGS  := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
+BINS     := precd prec prec-cat prec-join prec-filter prec-fmt
+
+.PHONY: build test demo generate check-generated vmlinux install bench fuzz clean toolchain
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+# Unit tests everywhere; the end-to-end tests load real BPF and need root (they skip otherwise).
+test:
+	$(GO) test ./...
+
+# Start precd on a scratch log, run a few commands, show what prec recorded, stop precd. Needs root.
+demo: build
+	@bash tests/demo.sh
+
+# The toolchain the BPF objects are generated with (Debian 12: clang 14). bpf2go is pinned in go.mod.
+toolchain:
+	@command -v $(CLANG) >/dev/null && command -v $(STRIP) >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 llvm-14 >/dev/null; }
+
+generate: toolchain
+	cd lib/bpfexec && BPF2GO_CC=$(CLANG) BPF2GO_STRIP=$(STRIP) $(GO) generate .
+
+# Fails when the committed BPF objects or Go bindings are not what bpf/ generates.
+check-generated: generate
+	git diff --exit-code -- lib/bpfexec
+
+# Dump this kernel's types for CO-RE (run on a machine of each architecture; needs bpftool).
+vmlinux:
+	@command -v bpftool >/dev/null || { apt-get update -qq && apt-get install -y -qq bpftool >/dev/null; }
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/include/vmlinux_x86.h
+
+bench: build
+	bash tests/bench/query.sh
+	bash tests/bench/exec.sh
+
+fuzz:
+	$(GO) test ./lib/query -run '^$$' -fuzz FuzzCompile -fuzztime 20s
+	$(GO) test ./lib/record -run '^$$' -fuzz FuzzScan -fuzztime 20s
+	$(GO) test ./lib/logio -run '^$$' -fuzz FuzzDecode -fuzztime 20s
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 bin/precd $(DESTDIR)$(PREFIX)/sbin/precd
+	for b in prec prec-cat prec-join prec-filter prec-fmt; do install -m 0755 bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b; done
+	install -d -m 0750 $(DESTDIR)/etc/prec $(DESTDIR)/var/log/prec
+	test -e $(DESTDIR)/etc/prec/precd.conf || install -m 0640 packaging/precd.conf.example $(DESTDIR)/etc/prec/precd.conf
+	install -D -m 0644 packaging/systemd/precd.service $(DESTDIR)/lib/systemd/system/precd.service
+	install -D -m 0644 packaging/logrotate/prec $(DESTDIR)/etc/logrotate.d/prec
+
+clean:
+	rm -rf bin dist

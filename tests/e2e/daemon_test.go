@@ -1,0 +1,232 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestRotation: logrotate's rename + SIGHUP while commands run: no record is lost, prec-cat -a reads
+// both files in order, and each file is a complete zstd stream.
+func TestRotation(t *testing.T) {
+	d := startPrecd(t, "")
+	dir := t.TempDir()
+	run := exec.Command("bash", "-c", `for i in $(seq 600); do /bin/echo rot-marker-$i >/dev/null; done`)
+	run.Dir = dir
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := os.Rename(d.log, d.log+".1"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // records keep going to the renamed file until the HUP
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	if err := run.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	d.stop()
+	if _, err := os.Stat(d.log); err != nil {
+		t.Fatalf("no new log after SIGHUP: %v", err)
+	}
+	rows := find(d.rows(), "command", "rot-marker-")
+	if len(rows) != 600 {
+		t.Errorf("%d rows across the rotation, want 600", len(rows))
+	}
+	for i, r := range rows {
+		if want := fmt.Sprintf("rot-marker-%d", i+1); strs(r["argv"])[1] != want {
+			t.Fatalf("row %d is %v, want %s: out of order", i, r["argv"], want)
+		}
+		if r["end_timestamp"] == nil {
+			t.Errorf("%v has no end", r["argv"])
+		}
+	}
+	for _, f := range []string{d.log, d.log + ".1"} {
+		if out, err := exec.Command("zstd", "-tq", f).CombinedOutput(); err != nil {
+			if _, lerr := exec.LookPath("zstd"); lerr != nil {
+				t.Logf("zstd not installed: %s not checked with it", f)
+				continue
+			}
+			t.Errorf("zstd -t %s: %v %s", f, err, out)
+		}
+	}
+}
+
+// TestKill9: precd killed with SIGKILL leaves a readable log holding all but at most the last flush
+// interval.
+func TestKill9(t *testing.T) {
+	d := startPrecd(t, "")
+	sh(t, t.TempDir(), `for i in $(seq 50); do /bin/true kill9-marker-$i; done`)
+	time.Sleep(600 * time.Millisecond) // > flush_interval (200ms)
+	d.cmd.Process.Kill()
+	<-d.done
+	out, err := exec.Command(filepath.Join(binDir, "prec-cat"), d.log).CombinedOutput()
+	if err != nil {
+		t.Fatalf("prec-cat after kill -9: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), `"record_type":"start"`); n < 51 { // the 50 and the shell
+		t.Errorf("%d start records readable after kill -9, want all 51", n)
+	}
+	rows := find(readRows(t, fmt.Sprintf("%s/prec-cat %s | %s/prec-join", binDir, d.log, binDir)), "command", "kill9-marker-")
+	for _, r := range rows {
+		if r["end_timestamp"] == nil {
+			t.Errorf("%v lost its end", r["argv"])
+		}
+	}
+	if len(rows) != 50 {
+		t.Errorf("%d of 50 commands readable after kill -9", len(rows))
+	}
+}
+
+// TestFilterRules: first matching rule wins, then filter_default; ends only for written starts.
+func TestFilterRules(t *testing.T) {
+	d := startPrecd(t, `filter_default = "deny"
+filter = ["-argv~=skip-marker", "+argv~=keep-marker", "+record_type=fail && exe~=failkeep"]`)
+	dir := t.TempDir()
+	sh(t, dir, `/bin/true keep-marker; /bin/true keep-marker skip-marker; /bin/true other-marker; ./failkeep-marker 2>/dev/null; ./faildrop-marker 2>/dev/null; true`)
+	settle()
+	d.stop()
+	rows := d.rows()
+	if got := len(find(rows, "command", "keep-marker")); got != 1 {
+		t.Errorf("%d keep-marker rows, want 1", got)
+	}
+	for _, m := range []string{"other-marker", "skip-marker"} {
+		if got := find(rows, "command", m); len(got) != 0 {
+			t.Errorf("%s recorded: %v", m, got)
+		}
+	}
+	if got := find(rows, "fail", filepath.Join(dir, "failkeep-marker")); len(got) != 1 {
+		t.Errorf("%d failkeep rows, want 1", len(got))
+	}
+	if got := find(rows, "fail", filepath.Join(dir, "faildrop-marker")); len(got) != 0 {
+		t.Errorf("faildrop recorded: %v", got)
+	}
+	raw, _ := exec.Command(filepath.Join(binDir, "prec-cat"), d.log).Output()
+	if n := strings.Count(string(raw), `"record_type":"end"`); n != 1 {
+		t.Errorf("%d end records, want 1 (only the kept start's)", n)
+	}
+}
+
+// TestSecondInstance: a second precd on the same log is refused with one line, exit 1.
+func TestSecondInstance(t *testing.T) {
+	d := startPrecd(t, "")
+	out, err := exec.Command(filepath.Join(binDir, "precd"), "-c", d.conf).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("second precd: %v %s", err, out)
+	}
+	if msg := strings.TrimSpace(string(out)); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "already running") {
+		t.Errorf("message %q", msg)
+	}
+	d.stop()
+}
+
+// TestBadConfig: an unknown key or a bad value stops startup with one line naming it.
+func TestBadConfig(t *testing.T) {
+	requireBPF(t)
+	dir := t.TempDir()
+	for conf, want := range map[string]string{
+		`compress = "lz4"`:             `invalid compress: "lz4"`,
+		`colour = "red"`:               `unknown key "colour"`,
+		`filter = ["argv~=x"]`:         `missing action prefix`,
+		`include_uids = [0]`:           `include_uids is no longer supported`,
+		`flush_interval = "forever"`:   `invalid flush_interval`,
+		`compress_level = 99`:          `invalid compress_level`,
+		`ring_buffer_size = 100000`:    `invalid ring_buffer_size`,
+		`lost_samples_action = "drop"`: `invalid lost_samples_action`,
+	} {
+		path := filepath.Join(dir, "bad.conf")
+		os.WriteFile(path, []byte(fmt.Sprintf("log_path = %q\n%s\n", filepath.Join(dir, "log"), conf)), 0o644)
+		out, err := exec.Command(filepath.Join(binDir, "precd"), "-c", path).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Errorf("%s: %v", conf, err)
+		}
+		if msg := strings.TrimSpace(string(out)); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, want) || !strings.HasPrefix(msg, "precd: ") {
+			t.Errorf("%s: message %q, want one line with %q", conf, msg, want)
+		}
+	}
+}
+
+// TestPrecShowsRecords: the everyday command on the daemon's real log: text with quoting, CSV, JSON,
+// and the same output from prec as from the shell pipeline of the stage binaries.
+func TestPrecShowsRecords(t *testing.T) {
+	d := startPrecd(t, "")
+	dir := t.TempDir()
+	sh(t, dir, `/bin/echo prec-marker 'two words' $'esc\e[31m' >/dev/null; sh -c 'exit 7' prec-marker-exit; true`)
+	settle()
+	d.stop()
+	prec := func(args ...string) string {
+		out, err := exec.Command(filepath.Join(binDir, "prec"), append([]string{"-i", d.log}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("prec %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	out := prec("-A", "-q", "argv~=prec-marker && comm!=bash", "-f", "command,exit_status,cwd")
+	want := fmt.Sprintf("/bin/echo prec-marker 'two words' $'esc\\e[31m' 0 %s\nsh -c 'exit 7' prec-marker-exit 7 %s\n", dir, dir)
+	if out != want {
+		t.Errorf("prec text:\n%s\nwant:\n%s", out, want)
+	}
+	for _, args := range [][]string{
+		{"-A", "-o", "json", "-f", "all"},
+		{"-A", "-o", "csv", "-q", "exit_status!=0", "-f", "+exit_status,duration"},
+		{"-A", "--tree", "-n", "3"},
+		{"-q", "cwd=" + dir},
+	} {
+		got := prec(args...)
+		pipe := fmt.Sprintf("%[1]s/prec-cat %[2]s | %[1]s/prec-join | %[1]s/prec-filter %[3]s | %[1]s/prec-fmt %[4]s",
+			binDir, d.log, filterArgs(args), fmtArgs(args))
+		shOut, err := exec.Command("bash", "-o", "pipefail", "-c", pipe).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", pipe, err, shOut)
+		}
+		if got != string(shOut) {
+			t.Errorf("prec %v differs from %s:\n%s\n---\n%s", args, pipe, got, shOut)
+		}
+	}
+}
+
+// filterArgs and fmtArgs split prec's flags between the stages, shell-quoted.
+func filterArgs(args []string) string {
+	var q []string
+	source := "source=user"
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-A":
+			source = ""
+		case "-q":
+			q = append(q, args[i+1])
+			i++
+		case "-o", "-f", "-n":
+			i++
+		}
+	}
+	if source != "" {
+		q = append([]string{source}, q...)
+	}
+	for i := range q {
+		q[i] = "'" + q[i] + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+func fmtArgs(args []string) string {
+	var f []string
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-o", "-f", "-n":
+			f = append(f, args[i], "'"+args[i+1]+"'")
+			i++
+		case "--tree":
+			f = append(f, args[i])
+		case "-q":
+			i++
+		}
+	}
+	return strings.Join(f, " ")
+}
