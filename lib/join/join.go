@@ -81,7 +81,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 			return err
 		}
 	}
-	for j.head < len(j.queue) {
+	for j.head < len(j.queue) && !opt.Follow { // in follow mode every start went out already
 		if err := j.emitHead(); err != nil {
 			return err
 		}

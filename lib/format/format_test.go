@@ -1,0 +1,121 @@
+package format
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prec-dev/prec/lib/jsonl"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestGolden(t *testing.T) {
+	in, err := os.ReadFile("testdata/basic.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := ParseFields("all")
+	for _, c := range []struct {
+		golden string
+		opt    Options
+	}{
+		{"basic.text", Options{}},
+		{"basic.full-time.text", Options{FullTime: true, Fields: []string{"timestamp", "end_timestamp", "command"}}},
+		{"basic.all.text", Options{Fields: all}},
+		{"basic.tree.text", Options{Tree: true}},
+		{"basic.color.text", Options{Color: true, Fields: []string{"command", "exit_status"}}},
+		{"basic.last2.text", Options{Last: 2}},
+		{"basic.csv", Options{Output: CSV, Fields: all}},
+		{"basic.json", Options{Output: JSON, Fields: all}},
+		{"basic.default.json", Options{Output: JSON}},
+	} {
+		var out bytes.Buffer
+		c.opt.Problems = jsonl.NewProblems(&out, "")
+		if err := Run(context.Background(), bytes.NewReader(in), &out, c.opt); err != nil {
+			t.Fatalf("%s: %v", c.golden, err)
+		}
+		path := filepath.Join("testdata", c.golden+".golden")
+		if *update {
+			os.WriteFile(path, out.Bytes(), 0o644)
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (go test ./lib/format -update writes it)", err)
+		}
+		if out.String() != string(want) {
+			t.Errorf("%s:\n%s\nwant:\n%s", c.golden, out.String(), want)
+		}
+	}
+}
+
+// TestTextNeverWritesControls: whatever a record holds, text output has no raw control character
+// but the newline ending each row.
+func TestTextNeverWritesControls(t *testing.T) {
+	in := `{"argv":["a\u0007\u001b\r\u007f\u0085b"],"cwd":"\u001b]0;title\u0007","user":"x\ty","exe":"e"}` + "\n"
+	var out bytes.Buffer
+	fields, _ := ParseFields("command,cwd,user,exe,parent_cmdline")
+	if err := Run(context.Background(), strings.NewReader(in), &out, Options{Fields: fields}); err != nil {
+		t.Fatal(err)
+	}
+	s := strings.TrimSuffix(out.String(), "\n")
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			t.Fatalf("raw control %U in %q", r, s)
+		}
+	}
+	if want := `$'a\x07\e\r\x7f\xc2\x85b' $'\e]0;title\x07' $'x\ty' e -`; s != want {
+		t.Errorf("got  %s\nwant %s", s, want)
+	}
+}
+
+func TestParseFields(t *testing.T) {
+	for _, c := range []struct{ spec, want, err string }{
+		{"-user,group,+pid", "timestamp,command,pid", ""},
+		{"timestamp,+pid", "timestamp,pid", ""},
+		{"+pid,uid,-command,user", "timestamp,group,pid,uid", ""},
+		{"command,command,timestamp", "command,timestamp", ""},
+		{"all,-end_timestamp,event_id", "", ""},
+		{"+exit_status,signal", "timestamp,user,group,command,exit_status,signal", ""},
+		{"bogus", "", `unknown field "bogus"`},
+		{"+", "", "empty field name"},
+		{"user,,pid", "", "empty field name"},
+	} {
+		got, err := ParseFields(c.spec)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.spec, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.spec, err)
+			continue
+		}
+		if c.want != "" && strings.Join(got, ",") != c.want {
+			t.Errorf("%s = %s, want %s", c.spec, strings.Join(got, ","), c.want)
+		}
+	}
+	all, _ := ParseFields("all,-end_timestamp,event_id")
+	if len(all) != 32 || all[0] != "timestamp" || all[4] != "uid" {
+		t.Errorf("all minus two = %v", all)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain/path-1.2": "plain/path-1.2", "": "''", "a b": "'a b'", "it's": `'it'\''s'`,
+		"new\nline": `$'new\nline'`, "\xff": `$'\xff'`, "é": "'é'", `back\slash`: `'back\slash'`, "$(x)": "'$(x)'",
+	} {
+		var b strings.Builder
+		Quote(&b, in)
+		if b.String() != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, b.String(), want)
+		}
+	}
+}

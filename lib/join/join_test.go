@@ -1,0 +1,105 @@
+package join
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/prec-dev/prec/lib/jsonl"
+)
+
+const (
+	s1   = `{"timestamp":"T1","event_id":"e-1","pid":1,"argv":["a"],"source":"user","record_type":"start","extra":{"k":[1]}}`
+	e1   = `{"timestamp":"T2","event_id":"e-1","pid":1,"source":"user","record_type":"end","exit_status":0,"duration_ns":5}`
+	s2   = `{"timestamp":"T3","event_id":"e-2","pid":2,"argv":["b"],"source":"user","record_type":"start"}`
+	e2   = `{"timestamp":"T4","event_id":"e-2","pid":2,"source":"user","record_type":"end","exit_status":137,"duration_ns":9,"signal":"SIGKILL"}`
+	f1   = `{"timestamp":"T5","pid":3,"argv":["c"],"source":"system","record_type":"fail","exec_errno":2}`
+	l1   = `{"timestamp":"T6","record_type":"loss","lost_samples":1}`
+	unk  = `{"timestamp":"T7","record_type":"future","x":1}`
+	c1   = `{"timestamp":"T1","event_id":"e-1","pid":1,"argv":["a"],"source":"user","record_type":"command","extra":{"k":[1]},"end_timestamp":"T2","exit_status":0,"duration_ns":5}`
+	c2   = `{"timestamp":"T3","event_id":"e-2","pid":2,"argv":["b"],"source":"user","record_type":"command","end_timestamp":"T4","exit_status":137,"duration_ns":9,"signal":"SIGKILL"}`
+	c2u  = `{"timestamp":"T3","event_id":"e-2","pid":2,"argv":["b"],"source":"user","record_type":"command"}`
+	orph = `{"timestamp":"T0","event_id":"e-0","pid":9,"source":"user","record_type":"end","exit_status":1,"duration_ns":1}`
+)
+
+func lines(s ...string) string { return strings.Join(s, "\n") + "\n" }
+
+func TestRun(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		opt    Options
+		in     string
+		want   string
+		errors string
+	}{
+		{"pair", Options{}, lines(s1, e1), lines(c1), ""},
+		{"interleaved keeps start order", Options{}, lines(s1, s2, e2, e1), lines(c1, c2), ""},
+		{"fail and loss wait behind an open start", Options{}, lines(s1, f1, l1, e1), lines(c1, f1, l1), ""},
+		{"passthrough unknown types", Options{}, lines(unk, s2, e2), lines(unk, c2), ""},
+		{"end without start is dropped", Options{}, lines(orph, s1, e1), lines(c1), ""},
+		{"unfinished at end of input", Options{}, lines(s2, s1, e1), lines(c2u, c1), ""},
+		{"window: start goes out unfinished, its late end dropped", Options{Window: 2}, lines(s2, f1, l1, unk, e2), lines(c2u, f1, l1, unk), ""},
+		{"follow: provisional then final", Options{Follow: true}, lines(s2, f1, e2), lines(c2u, f1, c2), ""},
+		{"bad lines skipped and reported", Options{}, lines(s1, `{"bad`, `[]`, e1), lines(c1), "x:2: bad record"},
+		{"blank lines ignored", Options{}, "\n" + lines(s1, "", e1), lines(c1), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			c.opt.Name = "x"
+			c.opt.Problems = jsonl.NewProblems(&errs, "")
+			err := Run(context.Background(), strings.NewReader(c.in), &out, c.opt)
+			if got := out.String(); got != c.want {
+				t.Errorf("got\n%s\nwant\n%s", got, c.want)
+			}
+			if c.errors == "" && (err != nil || errs.Len() > 0) {
+				t.Errorf("error %v, messages %q", err, errs.String())
+			}
+			if c.errors != "" && (err == nil || !strings.Contains(errs.String(), c.errors)) {
+				t.Errorf("error %v, messages %q, want %q", err, errs.String(), c.errors)
+			}
+		})
+	}
+}
+
+// TestMemoryBounded: an unbounded stream of starts whose ends never come keeps at most Window rows.
+func TestMemoryBounded(t *testing.T) {
+	var in bytes.Buffer
+	for i := 0; i < 50000; i++ {
+		in.WriteString(`{"event_id":"e-` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + `","record_type":"start","i":` + itoa(i) + "}\n")
+	}
+	j := &joiner{out: &bytes.Buffer{}, opt: Options{Window: 100}, pending: map[string]*row{}}
+	r := jsonl.NewReader(&in, 0)
+	for {
+		line, err := r.Next()
+		if err != nil {
+			break
+		}
+		if err := j.add(line); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(j.queue) - j.head; n > 101 {
+			t.Fatalf("%d rows held, window 100", n)
+		}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func BenchmarkJoin(b *testing.B) {
+	var in bytes.Buffer
+	for i := 0; i < 1000; i++ {
+		id := itoa(i)
+		in.WriteString(strings.Replace(s1, `"e-1"`, `"e-`+id+`"`, 1) + "\n")
+		in.WriteString(strings.Replace(e1, `"e-1"`, `"e-`+id+`"`, 1) + "\n")
+	}
+	data := in.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Run(context.Background(), bytes.NewReader(data), &bytes.Buffer{}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
