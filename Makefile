@@ -9,7 +9,7 @@ COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE     := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 PKG      := github.com/prec-dev/prec/lib/cli
 LDFLAGS  := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
-BINS     := precd prec prec-cat prec-join prec-filter prec-fmt
+FUZZTIME ?= 20s
 
 .PHONY: build test demo generate check-generated vmlinux install bench fuzz clean toolchain
 
@@ -46,9 +46,9 @@ bench: build
 	bash tests/bench/exec.sh
 
 fuzz:
-	$(GO) test ./lib/query -run '^$$' -fuzz FuzzCompile -fuzztime 20s
-	$(GO) test ./lib/record -run '^$$' -fuzz FuzzScan -fuzztime 20s
-	$(GO) test ./lib/logio -run '^$$' -fuzz FuzzDecode -fuzztime 20s
+	$(GO) test ./lib/query -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/record -run '^$$' -fuzz FuzzScan -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/logio -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin

@@ -182,7 +182,7 @@ func decodeZstdFrames(f *os.File, out sink, report damage) error {
 	var off int64
 	var werr error
 	for off < size && werr == nil {
-		end, torn, ferr := zstdFrameEnd(f, off, size)
+		end, torn, partial, ferr := zstdFrameEnd(f, off, size)
 		if ferr != nil {
 			report("%s: damaged zstd frame at byte %d: %v", f.Name(), off, ferr)
 			next, serr := findMagic(f, off+1, size, zstdMagic)
@@ -208,7 +208,10 @@ func decodeZstdFrames(f *os.File, out sink, report damage) error {
 		}
 		if torn {
 			// The frame of a log being written (or of a writer that died) has no end yet: what
-			// its complete blocks hold is kept; a record cut short is reported by the line layer.
+			// its complete blocks hold is kept. Bytes of a block cut short are reported.
+			if partial > 0 {
+				report("%s: the last %d bytes are an incomplete zstd block (writer stopped mid-write?): what they held is lost", f.Name(), partial)
+			}
 			break
 		}
 		if cerr != nil {
@@ -229,25 +232,26 @@ func skippableEnd(f *os.File, off int64) (int64, error) {
 }
 
 // zstdFrameEnd walks the headers of the frame at off and returns where it ends. torn is set when the
-// file ends inside the frame (end is then the file's size). A skippable frame returns end == off.
-func zstdFrameEnd(f *os.File, off, size int64) (end int64, torn bool, err error) {
+// file ends inside the frame (end is then the file's size); partial is then how many bytes at the
+// end belong to a header or block cut short. A skippable frame returns end == off.
+func zstdFrameEnd(f *os.File, off, size int64) (end int64, torn bool, partial int64, err error) {
 	var h [18]byte
 	n, _ := f.ReadAt(h[:], off)
 	if n < 4 {
-		return size, true, nil
+		return size, true, size - off, nil
 	}
 	if isSkippableFrame(h[:4]) {
-		return off, false, nil
+		return off, false, 0, nil
 	}
 	if !bytes.Equal(h[:4], zstdMagic) {
-		return 0, false, errors.New("no frame magic")
+		return 0, false, 0, errors.New("no frame magic")
 	}
 	if n < 5 {
-		return size, true, nil
+		return size, true, size - off, nil
 	}
 	fhd := h[4]
 	if fhd&0x08 != 0 {
-		return 0, false, errors.New("reserved bit set in frame header")
+		return 0, false, 0, errors.New("reserved bit set in frame header")
 	}
 	single := fhd&0x20 != 0
 	hdr := int64(5)
@@ -266,13 +270,16 @@ func zstdFrameEnd(f *os.File, off, size int64) (end int64, torn bool, err error)
 		hdr += 8
 	}
 	pos := off + hdr
+	if pos > size {
+		return size, true, size - off, nil
+	}
 	var bh [3]byte
 	for {
 		if pos+3 > size {
-			return size, true, nil
+			return size, true, size - pos, nil
 		}
 		if _, err := f.ReadAt(bh[:], pos); err != nil {
-			return 0, false, err
+			return 0, false, 0, err
 		}
 		v := uint32(bh[0]) | uint32(bh[1])<<8 | uint32(bh[2])<<16
 		last, typ, bsize := v&1 != 0, (v>>1)&3, int64(v>>3)
@@ -280,15 +287,15 @@ func zstdFrameEnd(f *os.File, off, size int64) (end int64, torn bool, err error)
 		case 1: // RLE: one byte stored
 			bsize = 1
 		case 3:
-			return 0, false, fmt.Errorf("reserved block type at byte %d", pos)
+			return 0, false, 0, fmt.Errorf("reserved block type at byte %d", pos)
 		}
 		if bsize > 128<<10 {
-			return 0, false, fmt.Errorf("block of %d bytes at byte %d", bsize, pos)
+			return 0, false, 0, fmt.Errorf("block of %d bytes at byte %d", bsize, pos)
+		}
+		if pos+3+bsize > size {
+			return size, true, size - pos, nil
 		}
 		pos += 3 + bsize
-		if pos > size {
-			return size, true, nil
-		}
 		if last {
 			break
 		}
@@ -296,10 +303,10 @@ func zstdFrameEnd(f *os.File, off, size int64) (end int64, torn bool, err error)
 	if fhd&0x04 != 0 {
 		pos += 4 // content checksum
 		if pos > size {
-			return size, true, nil
+			return size, true, 0, nil // all the content is there
 		}
 	}
-	return pos, false, nil
+	return pos, false, 0, nil
 }
 
 // findMagic returns the offset of the next magic at or after from, or size if there is none.
