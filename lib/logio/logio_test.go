@@ -17,7 +17,9 @@ import (
 	"github.com/prec-dev/prec/lib/jsonl"
 )
 
-func rec(i int) string { return fmt.Sprintf(`{"i":%d,"record_type":"start","pad":"%s"}`, i, strings.Repeat("x", i%50)) }
+func rec(i int) string {
+	return fmt.Sprintf(`{"i":%d,"record_type":"start","pad":"%s"}`, i, strings.Repeat("x", i%50))
+}
 
 // writeLog writes records from..to-1 with the package's Writer, flushing every 10 records.
 func writeLog(t *testing.T, path, compress string, from, to int) {

@@ -26,8 +26,8 @@ func TestMatch(t *testing.T) {
 		{"user=alice", "cmd"},
 		{"user~=o", "unfin fail loss"},
 		{"user!~=o", "cmd noargv setuid"},
-		{"exit_status!=0", "cmd"},          // absent exit_status: every comparison false
-		{"exit_status>=0", "cmd"},          // unfinished rows never match end fields
+		{"exit_status!=0", "cmd"},                              // absent exit_status: every comparison false
+		{"exit_status>=0", "cmd"},                              // unfinished rows never match end fields
 		{"exec_error!=x", "cmd unfin fail loss noargv setuid"}, // absent strings are ""
 		{"auid=1000", "cmd"},
 		{"auid!=1000", ""}, // absent optional numbers: even != is false
@@ -36,11 +36,11 @@ func TestMatch(t *testing.T) {
 		{"command=/usr/bin/ls -la a b", "cmd"},
 		{"command=kworker", "noargv"}, // no argv, no exe: comm
 		{"command~=precd", "loss"},
-		{"cwd=/tmp/x>=y,z", "cmd"},                 // operators and commas inside a value
-		{`cwd="/tmp/x>=y,z"`, "cmd"},               // quoted
-		{`cwd="a \" b"||uid=1000`, "cmd"},          // escapes in quotes
-		{"duration>=0000-00-00 00:00:01", "cmd"},   // reference duration syntax
-		{"duration<2s", "cmd"},                     // Go duration syntax
+		{"cwd=/tmp/x>=y,z", "cmd"},               // operators and commas inside a value
+		{`cwd="/tmp/x>=y,z"`, "cmd"},             // quoted
+		{`cwd="a \" b"||uid=1000`, "cmd"},        // escapes in quotes
+		{"duration>=0000-00-00 00:00:01", "cmd"}, // reference duration syntax
+		{"duration<2s", "cmd"},                   // Go duration syntax
 		{"duration_ns>1000", "cmd"},
 		{"timestamp>=2026-11-22T13:33:30Z", "loss noargv setuid"}, // fail is 04:33:30Z: offsets honoured
 		{"timestamp<2026-11-22T13:33:29.5Z", "cmd unfin fail"},
