@@ -12,15 +12,14 @@ import (
 	"github.com/prec-dev/prec/lib/jsonl"
 )
 
-// Options are prec-fmt's flags; prec has the same ones.
 type options struct {
-	Output   string `short:"o" long:"output" default:"text" choice:"text" choice:"csv" choice:"json" description:"Output format"`
+	Output   string `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format"`
 	Fields   string `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list; all: every field"`
 	FullTime bool   `long:"full-time" description:"Print timestamps in full (RFC 3339, nanoseconds)"`
 	Tree     bool   `long:"tree" description:"Text: indent each command under the process that started it"`
 	Last     int    `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with --follow, N rows from before, then every row"`
 	Follow   bool   `short:"F" long:"follow" description:"The input is live: with -n, the last N rows are those before it first pauses"`
-	Color    string `long:"color" default:"auto" choice:"auto" choice:"always" choice:"never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
+	Color    string `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
 }
 
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
