@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -108,6 +109,13 @@ func Run(name string, args []string, std Stdio, opts any, fn func(ctx context.Co
 	if version.Version {
 		fmt.Fprintf(std.Out, "%s %s (commit %s, built %s)\n", name, Version, Commit, Date)
 		return ExitOK
+	}
+	if path := std.Getenv("PREC_CPUPROFILE"); path != "" { // for developers: go tool pprof
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

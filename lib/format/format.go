@@ -236,7 +236,7 @@ type formatter struct {
 	opt    Options
 	fields []*record.Field
 	slot   map[string]int
-	vals   [][]byte
+	find   *record.Finder
 	csv    *csv.Writer
 	sorted []*record.Field // JSON: keys in alphabetical order
 	tree   *tree
@@ -272,10 +272,15 @@ func newFormatter(out io.Writer, opt Options) (*formatter, error) {
 			f.need(k)
 		}
 	}
-	for _, k := range []string{"record_type", "exit_status"} {
-		f.need(k) // colour
+	if opt.Color {
+		f.need("record_type")
+		f.need("exit_status")
 	}
-	f.vals = make([][]byte, len(f.slot))
+	keys := make([]string, len(f.slot))
+	for k, i := range f.slot {
+		keys[i] = k
+	}
+	f.find = record.NewFinder(keys...)
 	switch opt.Output {
 	case CSV:
 		f.csv = csv.NewWriter(out)
@@ -330,7 +335,11 @@ func (f *formatter) finish() error {
 }
 
 func (f *formatter) raw(key string) []byte {
-	v := f.vals[f.slot[key]]
+	i, ok := f.slot[key]
+	if !ok {
+		return nil
+	}
+	v := f.find.Vals[i]
 	if string(v) == "null" {
 		return nil
 	}
@@ -343,13 +352,7 @@ func (f *formatter) str(key string) string {
 }
 
 func (f *formatter) row(line []byte, lineNo int64) error {
-	clear(f.vals)
-	if err := record.Scan(line, func(k, v []byte) bool {
-		if i, ok := f.slot[string(k)]; ok {
-			f.vals[i] = v
-		}
-		return true
-	}); err != nil {
+	if err := f.find.Find(line); err != nil {
 		f.opt.Problems.Addf(f.opt.Name, lineNo, "bad record: %v", err)
 		return nil
 	}

@@ -39,6 +39,7 @@ type joiner struct {
 	queue   []*row // rows in start order; the head goes out once done
 	head    int
 	pending map[string]*row
+	find    *record.Finder
 }
 
 // Run reads records from in and writes rows to out in the order of their starts: a start with its end
@@ -49,7 +50,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	if opt.Window <= 0 {
 		opt.Window = DefaultWindow
 	}
-	j := &joiner{out: out, opt: opt, pending: map[string]*row{}}
+	j := &joiner{out: out, opt: opt, pending: map[string]*row{}, find: record.NewFinder("record_type", "event_id")}
 	r := jsonl.NewReader(in, 0)
 	for n := 0; ; n++ {
 		if n&255 == 0 && ctx.Err() != nil {
@@ -90,17 +91,14 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 }
 
 // fields finds record_type and event_id and where record_type's value is.
-func fields(line []byte) (typ, id []byte, typOff int, err error) {
-	err = record.Scan(line, func(k, v []byte) bool {
-		switch string(k) {
-		case "record_type":
-			typ = v
-			typOff = cap(line) - cap(v)
-		case "event_id":
-			id = v
-		}
-		return typ == nil || id == nil
-	})
+func (j *joiner) fields(line []byte) (typ, id []byte, typOff int, err error) {
+	if err = j.find.Find(line); err != nil {
+		return
+	}
+	typ, id = j.find.Vals[0], j.find.Vals[1]
+	if typ != nil {
+		typOff = cap(line) - cap(typ)
+	}
 	return
 }
 
@@ -111,7 +109,7 @@ var (
 )
 
 func (j *joiner) add(line []byte) error {
-	typ, rawID, typOff, err := fields(line)
+	typ, rawID, typOff, err := j.fields(line)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/prec-dev/prec/lib/jsonl"
+	"github.com/prec-dev/prec/lib/record"
 )
 
 const (
@@ -69,7 +70,7 @@ func TestMemoryBounded(t *testing.T) {
 	for i := 0; i < 50000; i++ {
 		in.WriteString(`{"event_id":"e-` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + `","record_type":"start","i":` + itoa(i) + "}\n")
 	}
-	j := &joiner{out: &bytes.Buffer{}, opt: Options{Window: 100}, pending: map[string]*row{}}
+	j := &joiner{out: &bytes.Buffer{}, opt: Options{Window: 100}, pending: map[string]*row{}, find: record.NewFinder("record_type", "event_id")}
 	r := jsonl.NewReader(&in, 0)
 	for {
 		line, err := r.Next()

@@ -14,11 +14,10 @@ import (
 // Query is a compiled query: the AND of the expressions it was compiled from. Match reuses scratch
 // space, so a Query is not safe for concurrent use; compile one per goroutine.
 type Query struct {
-	root   andNode
-	names  map[string]bool // fields the query names
-	slot   map[string]int  // raw key -> index in vals
-	vals   [][]byte
-	nfound int
+	root  andNode
+	names map[string]bool // fields the query names
+	slot  map[string]int  // raw key -> index in vals
+	find  *record.Finder
 }
 
 // Compile compiles expressions that must all match. Each is a query in prec's language.
@@ -32,7 +31,11 @@ func Compile(exprs ...string) (*Query, error) {
 		q.root = append(q.root, n)
 	}
 	q.walk(q.root)
-	q.vals = make([][]byte, len(q.slot))
+	keys := make([]string, len(q.slot))
+	for k, i := range q.slot {
+		keys[i] = k
+	}
+	q.find = record.NewFinder(keys...)
 	return q, nil
 }
 
@@ -90,23 +93,7 @@ func (q *Query) Fields() []string {
 
 // Match reports whether the record in line matches. The error is about the line: not a JSON object.
 func (q *Query) Match(line []byte) (bool, error) {
-	for i := range q.vals {
-		q.vals[i] = nil
-	}
-	q.nfound = 0
-	if len(q.slot) > 0 {
-		err := record.Scan(line, func(k, v []byte) bool {
-			if i, ok := q.slot[string(k)]; ok && q.vals[i] == nil {
-				q.vals[i] = v
-				q.nfound++
-				return q.nfound < len(q.vals)
-			}
-			return true
-		})
-		if err != nil {
-			return false, err
-		}
-	} else if err := record.Scan(line, func(k, v []byte) bool { return false }); err != nil {
+	if err := q.find.Find(line); err != nil {
 		return false, err
 	}
 	return q.eval(q.root), nil
@@ -135,7 +122,7 @@ func (q *Query) eval(n node) bool {
 }
 
 func (q *Query) raw(key string) []byte {
-	v := q.vals[q.slot[key]]
+	v := q.find.Vals[q.slot[key]]
 	if string(v) == "null" {
 		return nil
 	}

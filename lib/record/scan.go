@@ -82,22 +82,24 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-// skipString returns the index just past the string starting at b[i] == '"'.
+// skipString returns the index just past the string starting at b[i] == '"'. It looks for quotes
+// only (IndexByte is vectorised) and counts the backslashes before one to know if it is escaped.
 func skipString(b []byte, i int) (int, error) {
 	j := i + 1
 	for {
-		k := bytes.IndexAny(b[j:], "\"\\")
+		k := bytes.IndexByte(b[j:], '"')
 		if k < 0 {
 			return 0, synErr(len(b), "unterminated string")
 		}
 		j += k
-		if b[j] == '"' {
+		n := 0
+		for p := j - 1; p > i && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
 			return j + 1, nil
 		}
-		if j+1 >= len(b) {
-			return 0, synErr(j, "unterminated string")
-		}
-		j += 2 // the escape and the escaped character (\uXXXX: the hex digits are skipped as text)
+		j++
 	}
 }
 

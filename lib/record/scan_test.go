@@ -84,3 +84,41 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+func TestFinder(t *testing.T) {
+	f := NewFinder("b", "z", "a", "d")
+	for _, line := range []string{
+		`{"a":1,"b":"x\"y","c":[1,{"d":2}],"d":null}`,
+		`  { "a" : 1 , "b" : "x\"y", "c":[1,{"d":2}], "d" : null }  `,
+	} {
+		if err := f.Find([]byte(line)); err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprintf("%s|%s|%s|%s", f.Vals[0], f.Vals[1], f.Vals[2], f.Vals[3])
+		if got != `"x\"y"||1|null` {
+			t.Errorf("%s: %s", line, got)
+		}
+	}
+	for _, bad := range []string{``, `[1]`, `{"a":1`, `x{"a":1}`} {
+		if err := f.Find([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func BenchmarkFinder(b *testing.B) {
+	line := []byte(`{"timestamp":"2026-11-22T13:33:29.485285684Z","event_id":"20261122133327-4","uid":0,"gid":0,"auid":4294967295,"session_id":4294967295,"user":"root","group":"root","pid":22808,"ppid":22807,"comm":"ls","exe":"/usr/bin/ls","cwd":"/tmp/w/w-inter","argv":["/usr/bin/ls","-la","/tmp/w/w-inter"],"argc":3,"cgroup":"/system.slice/agent/9df7b2067ca196d37dbc54ce8c3724a8","tty":"/dev/pts/0","tty_nr":34816,"source":"user","record_type":"start","parent_comm":"bash","parent_exe":"/usr/bin/bash","parent_cmdline":"bash --norc --noprofile -i","parent_tty":"/dev/pts/0","parent_tty_nr":34816}`)
+	f := NewFinder("record_type", "event_id")
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		f.Find(line)
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	line := []byte(`{"timestamp":"2026-11-22T13:33:29.485285684Z","event_id":"20261122133327-4","uid":0,"gid":0,"auid":4294967295,"session_id":4294967295,"user":"root","group":"root","pid":22808,"ppid":22807,"comm":"ls","exe":"/usr/bin/ls","cwd":"/tmp/w/w-inter","argv":["/usr/bin/ls","-la","/tmp/w/w-inter"],"argc":3,"cgroup":"/system.slice/agent/9df7b2067ca196d37dbc54ce8c3724a8","tty":"/dev/pts/0","tty_nr":34816,"source":"user","record_type":"start","parent_comm":"bash","parent_exe":"/usr/bin/bash","parent_cmdline":"bash --norc --noprofile -i","parent_tty":"/dev/pts/0","parent_tty_nr":34816}`)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		Scan(line, func(k, v []byte) bool { return true })
+	}
+}
