@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/prec-dev/prec/lib/cli"
@@ -20,7 +21,14 @@ type options struct {
 	Config string `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"Configuration file (TOML); a missing file means all defaults"`
 }
 
-func main() { os.Exit(run(os.Args[1:], cli.OS())) }
+func main() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		// One goroutine does all the work; more Ps only add thread hand-offs around each blocking
+		// read of the ring (measured: 20 -> 15 us of CPU per exec).
+		runtime.GOMAXPROCS(1)
+	}
+	os.Exit(run(os.Args[1:], cli.OS()))
+}
 
 func run(args []string, std cli.Stdio) int {
 	var opt options

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -320,7 +321,19 @@ type Exec struct {
 	Filename, Interp, Exe, Cwd, Cgroup, Args []byte
 }
 
-var execHeaderSize = binary.Size(ExecHeader{})
+var execHeaderSize = int(unsafe.Sizeof(ExecHeader{}))
+
+// decode copies the head of raw into *v, a generated struct with the host's layout: the kernel wrote
+// it in the same layout (bpf2go checks the sizes). A plain copy, where binary.Decode spent
+// microseconds in reflection per event.
+func decode[T any](raw []byte, v *T, what string) error {
+	n := int(unsafe.Sizeof(*v))
+	if len(raw) < n {
+		return fmt.Errorf("decode %s event: %d bytes, want at least %d", what, len(raw), n)
+	}
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(v)), n), raw)
+	return nil
+}
 
 // Type returns the type of a raw event.
 func Type(raw []byte) EventType {
@@ -332,8 +345,8 @@ func Type(raw []byte) EventType {
 
 // DecodeExec decodes an exec or failed-exec event.
 func DecodeExec(raw []byte, e *Exec) error {
-	if _, err := binary.Decode(raw, binary.NativeEndian, &e.ExecHeader); err != nil {
-		return fmt.Errorf("decode exec event: %w", err)
+	if err := decode(raw, &e.ExecHeader, "exec"); err != nil {
+		return err
 	}
 	rest := raw[execHeaderSize:]
 	next := func(n int) []byte {
@@ -356,16 +369,10 @@ func DecodeExec(raw []byte, e *Exec) error {
 
 // DecodeFork decodes a fork event.
 func DecodeFork(raw []byte, f *ForkEvent) error {
-	if _, err := binary.Decode(raw, binary.NativeEndian, f); err != nil {
-		return fmt.Errorf("decode fork event: %w", err)
-	}
-	return nil
+	return decode(raw, f, "fork")
 }
 
 // DecodeExit decodes an exit event.
 func DecodeExit(raw []byte, x *ExitEvent) error {
-	if _, err := binary.Decode(raw, binary.NativeEndian, x); err != nil {
-		return fmt.Errorf("decode exit event: %w", err)
-	}
-	return nil
+	return decode(raw, x, "exit")
 }

@@ -106,11 +106,19 @@ func Run(ctx context.Context, cfg *Config, opt Options) error {
 			}
 		default:
 		}
-		if err := d.step(50 * time.Millisecond); err != nil {
+		if err := d.step(pollInterval(cfg.Flush)); err != nil {
 			return err
 		}
 	}
 	return d.shutdown()
+}
+
+// pollInterval is how long the reader sleeps when the ring is quiet. The kernel wakes it early once
+// 256 KiB are pending, so a longer sleep costs no events, only latency, and records reach the file
+// once per flush interval anyway; each wake-up costs CPU (a blocking epoll_wait hands the Go runtime's
+// processor to another thread), so it should be rare.
+func pollInterval(flush time.Duration) time.Duration {
+	return min(max(flush/4, 10*time.Millisecond), 250*time.Millisecond)
 }
 
 // argsMax is how much argv the kernel must copy for max_args arguments of max_arg_length bytes.
