@@ -1,0 +1,166 @@
+package daemon
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "precd.conf")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := LoadConfig(filepath.Join(t.TempDir(), "missing.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogPath != DefaultLogPath || c.Compress != "zstd" || c.Level != 3 || c.FilterDefault != "allow" ||
+		c.LostSamplesAction != "log" || c.MaxArgs != 128 || c.MaxArgLength != 1024 || c.Flush != time.Second ||
+		c.RingBufferSize != 8<<20 {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, _ = LoadConfig(write(t, "compress = \" GZ \"\n"))
+	if c.Compress != "gz" || c.Level != -1 {
+		t.Errorf("gz: %q level %d", c.Compress, c.Level)
+	}
+}
+
+// TestExample: the shipped example, with every setting uncommented, is valid.
+func TestExample(t *testing.T) {
+	b, err := os.ReadFile("../../packaging/precd.conf.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setting := regexp.MustCompile(`^#(\w+ = .*|  ".*",|\])$`)
+	var lines []string
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if setting.MatchString(l) {
+			l = l[1:]
+			n++
+		}
+		lines = append(lines, l)
+	}
+	if n < 13 {
+		t.Fatalf("only %d settings found in the example", n)
+	}
+	c, err := LoadConfig(write(t, strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Filter) != 3 {
+		t.Errorf("filter rules: %q", c.Filter)
+	}
+	// every key of Config appears in the example
+	for _, key := range []string{"log_path", "compress", "compress_level", "filter_default", "filter", "user_only",
+		"lost_samples_action", "max_arg_length", "max_args", "ring_buffer_size", "flush_interval", "failed_execs"} {
+		if !strings.Contains(string(b), "#"+key+" = ") {
+			t.Errorf("example lacks %s", key)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for text, want := range map[string]string{
+		`compress = "lz4"`:                       `invalid compress: "lz4" (allowed: no, gz, zstd)`,
+		"compress = \"gz\"\ncompress_level = 12": `invalid compress_level for compress=gz: 12 (allowed: -3..9)`,
+		`compress_level = 0`:                     `invalid compress_level for compress=zstd: 0`,
+		`filter_default = "maybe"`:               `invalid filter_default: "maybe"`,
+		`lost_samples_action = "panic"`:          `invalid lost_samples_action: "panic"`,
+		`filter = ["uid=0"]`:                     `invalid filter rule at index 0: missing action prefix in "uid=0"`,
+		`filter = ["+uid=0", "  "]`:              `invalid filter rule at index 1: empty rule`,
+		`filter = ["+"]`:                         `empty query expression`,
+		`filter = ["+uid=x"]`:                    `invalid filter rule at index 0: invalid query "uid=x"`,
+		`exclude_users = ["a"]`:                  `exclude_users is no longer supported; use filter_default and filter`,
+		`nonsense = 1`:                           `unknown key "nonsense"`,
+		`max_args = "ten"`:                       `max_args`,
+		`flush_interval = "5ms"`:                 `invalid flush_interval: "5ms"`,
+		`ring_buffer_size = 65537`:               `invalid ring_buffer_size: 65537`,
+		`log_path = `:                            `line 1`,
+	} {
+		_, err := LoadConfig(write(t, text+"\n"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", text, err, want)
+		}
+	}
+}
+
+func TestRules(t *testing.T) {
+	c, err := LoadConfig(write(t, `filter_default = "deny"
+filter = ["-argv~=secret", "+uid>=1000", "+record_type=fail"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := compileRules(c)
+	for line, want := range map[string]bool{
+		`{"uid":1000,"argv":["ls"],"record_type":"start"}`:            true,
+		`{"uid":1000,"argv":["echo","secret"],"record_type":"start"}`: false, // first match wins
+		`{"uid":0,"argv":["ls"],"record_type":"start"}`:               false, // default deny
+		`{"uid":0,"argv":["nope"],"record_type":"fail"}`:              true,
+	} {
+		if got := rs.keep([]byte(line), "system"); got != want {
+			t.Errorf("%s: %v, want %v", line, got, want)
+		}
+	}
+	rs.userOnly = true
+	if rs.keep([]byte(`{"uid":1000,"argv":["ls"],"record_type":"start"}`), "system") {
+		t.Error("user_only let a system record through")
+	}
+}
+
+func TestSourceAndTTY(t *testing.T) {
+	for _, c := range []struct {
+		ppid        uint32
+		tty, ptty   bool
+		pcomm, pexe string
+		want        string
+	}{
+		{100, true, true, "bash", "/usr/bin/bash", "user"},
+		{100, false, true, "zsh", "", "user"},
+		{100, true, false, "make", "/usr/bin/make", "system"},
+		{100, false, false, "bash", "/usr/bin/bash", "system"},
+		{1, true, true, "bash", "", "system"},
+		{100, true, true, "x", "/bin/DASH", "user"},
+	} {
+		if got := source(c.ppid, c.tty, c.ptty, c.pcomm, c.pexe); got != c.want {
+			t.Errorf("%+v: %s", c, got)
+		}
+	}
+	if ttyName(136, 0, "pts0") != "/dev/pts/0" || ttyName(137, 3, "") != "/dev/pts/259" || ttyName(4, 1, "tty1") != "/dev/tty1" || ttyName(0, 0, "x") != "" {
+		t.Error("ttyName")
+	}
+	if ttyNr(136, 0) != 34816 || ttyNr(136, 300) != 34816|(300&0xff)|(256<<12) {
+		t.Error("ttyNr")
+	}
+}
+
+// TestLockAndPrefix: a held lock refuses a second daemon; restarts within one second still get new,
+// increasing event_id prefixes.
+func TestLockAndPrefix(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "sub", "prec.log")
+	var prev string
+	for i := 0; i < 3; i++ {
+		f, prefix, err := lockLog(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := lockLog(log); err == nil || !strings.Contains(err.Error(), "already running") {
+			t.Errorf("second lock: %v", err)
+		}
+		if prefix <= prev || len(prefix) != 14 {
+			t.Errorf("prefix %s after %s", prefix, prev)
+		}
+		prev = prefix
+		f.Close()
+	}
+}
