@@ -30,11 +30,10 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, stages ...Stage) erro
 	next := in
 	for i, st := range stages {
 		src, dst := next, out
-		var pw *io.PipeWriter
+		var pw *pipe
 		if i < len(stages)-1 {
-			var pr *io.PipeReader
-			pr, pw = io.Pipe() // no buffer inside: a slow reader holds back its writer
-			dst, next = pw, pr
+			pw = newPipe() // a few chunks of buffer: stages run side by side, as processes would
+			dst, next = pw, pw
 		}
 		wg.Go(func() {
 			bw := bufio.NewWriterSize(dst, 64<<10)
@@ -53,13 +52,13 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, stages ...Stage) erro
 			}
 			if pw != nil {
 				if partial {
-					pw.Close() // all we read was handled: downstream finishes its work
+					pw.CloseWithError(nil) // all we read was handled: downstream finishes its work
 				} else {
 					pw.CloseWithError(err) // downstream reads EOF, or our error
 				}
 			}
-			if pr, ok := src.(*io.PipeReader); ok {
-				pr.Close() // upstream's next write fails: the in-process SIGPIPE
+			if pr, ok := src.(*pipe); ok {
+				pr.CloseRead() // upstream's next write fails: the in-process SIGPIPE
 			}
 		})
 	}
