@@ -51,9 +51,10 @@ type daemon struct {
 	seenDropped [bpfexec.NumCounters]uint64
 	written     uint64
 
-	enc *json.Encoder
-	buf bytes.Buffer
-	ev  bpfexec.Exec
+	enc  *json.Encoder
+	buf  bytes.Buffer
+	line []byte
+	ev   bpfexec.Exec
 }
 
 // Run records until ctx is done, then drains what the kernel sent, flushes and returns nil.
@@ -379,11 +380,23 @@ func (d *daemon) exec(e *bpfexec.Exec) error {
 	}
 	r.ThreadExec = h.Flags&uint32(bpfexec.FThreadExec) != 0
 
+	d.nextID++
+	r.EventID = d.prefix + "-" + strconv.FormatUint(d.nextID, 10)
+	d.buf.Reset()
+	if err := d.enc.Encode(&r); err != nil {
+		return err
+	}
+	keep := d.rules.keep(bytes.TrimSuffix(d.buf.Bytes(), []byte{'\n'}), r.Source)
+	if !keep {
+		d.nextID-- // ids stay dense: a filtered exec takes none
+		r.EventID = ""
+	}
+	d.line = append(d.line[:0], d.buf.Bytes()...) // d.buf is reused by end below
+
 	p := d.procs[h.Tgid]
 	if p != nil && p.is(h.StartBootNs) && p.eventID != "" {
 		// A new image in the same process: the previous one's record ends here.
-		id := d.prefix + "-" + strconv.FormatUint(d.nextID+1, 10)
-		if err := d.end(p, h.KtimeNs, nil, id); err != nil {
+		if err := d.end(p, h.KtimeNs, nil, r.EventID); err != nil {
 			return err
 		}
 	}
@@ -396,21 +409,12 @@ func (d *daemon) exec(e *bpfexec.Exec) error {
 	p.cmdline = strings.Join(r.Argv, " ")
 	p.startKtime = h.KtimeNs
 	p.source = r.Source
-	p.eventID = ""
-
-	d.nextID++
-	r.EventID = d.prefix + "-" + strconv.FormatUint(d.nextID, 10)
-	d.buf.Reset()
-	if err := d.enc.Encode(&r); err != nil {
-		return err
-	}
-	if !d.rules.keep(bytes.TrimSuffix(d.buf.Bytes(), []byte{'\n'}), r.Source) {
-		d.nextID-- // ids stay dense: a filtered exec takes none
+	p.eventID = r.EventID
+	if !keep {
 		return nil
 	}
-	p.eventID = r.EventID
 	d.written++
-	if err := d.w.Write(d.buf.Bytes()); err != nil {
+	if err := d.w.Write(d.line); err != nil {
 		return fmt.Errorf("write log: %w", err)
 	}
 	return nil
