@@ -542,5 +542,6 @@ func (d *daemon) checkLoss() error {
 		Source: record.SourceSystem, RecordType: record.TypeLoss,
 		LostSamples: sum, LostSamplesTotal: d.lostTotal,
 		LostStarts: delta[bpfexec.CntExec], LostEnds: delta[bpfexec.CntExit], LostFails: delta[bpfexec.CntExecFail],
+		LostForks: delta[bpfexec.CntFork],
 	})
 }

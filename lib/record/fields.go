@@ -84,6 +84,7 @@ var Fields = []Field{
 	{Name: "lost_starts", Kind: KindNumber, Optional: true},
 	{Name: "lost_ends", Kind: KindNumber, Optional: true},
 	{Name: "lost_fails", Kind: KindNumber, Optional: true},
+	{Name: "lost_forks", Kind: KindNumber, Optional: true},
 }
 
 // NumReference is how many of Fields are the reference's: "-f all" selects Fields[:NumReference].

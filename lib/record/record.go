@@ -100,8 +100,10 @@ type Loss struct {
 	LostSamples      uint64   `json:"lost_samples"`
 	LostSamplesTotal uint64   `json:"lost_samples_total"`
 
-	// Additions: lost_samples split by what was lost.
+	// Additions: lost_samples split by what was lost. A lost fork only costs the parent_exe and
+	// parent_cmdline of commands that process runs before its own exec.
 	LostStarts uint64 `json:"lost_starts"`
 	LostEnds   uint64 `json:"lost_ends"`
 	LostFails  uint64 `json:"lost_fails"`
+	LostForks  uint64 `json:"lost_forks"`
 }
