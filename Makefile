@@ -48,6 +48,7 @@ bench: build
 fuzz:
 	$(GO) test ./lib/query -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/record -run '^$$' -fuzz FuzzScan -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/record -run '^$$' -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/logio -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 
 install: build

@@ -237,6 +237,10 @@ func (d *daemon) write(v any) error {
 	if err := d.enc.Encode(v); err != nil {
 		return err
 	}
+	return d.writeBuf()
+}
+
+func (d *daemon) writeBuf() error {
 	d.written++
 	if err := d.w.Write(d.buf.Bytes()); err != nil {
 		return fmt.Errorf("write log: %w", err)
@@ -382,16 +386,13 @@ func (d *daemon) exec(e *bpfexec.Exec) error {
 
 	d.nextID++
 	r.EventID = d.prefix + "-" + strconv.FormatUint(d.nextID, 10)
-	d.buf.Reset()
-	if err := d.enc.Encode(&r); err != nil {
-		return err
-	}
-	keep := d.rules.keep(bytes.TrimSuffix(d.buf.Bytes(), []byte{'\n'}), r.Source)
+	d.line = r.AppendJSON(d.line[:0])
+	keep := d.rules.keep(d.line, r.Source)
 	if !keep {
 		d.nextID-- // ids stay dense: a filtered exec takes none
 		r.EventID = ""
 	}
-	d.line = append(d.line[:0], d.buf.Bytes()...) // d.buf is reused by end below
+	d.line = append(d.line, '\n')
 
 	p := d.procs[h.Tgid]
 	if p != nil && p.is(h.StartBootNs) && p.eventID != "" {
@@ -448,7 +449,10 @@ func (d *daemon) end(p *proc, ktime uint64, status *uint32, replacedBy string) e
 	}
 	r.PID = p.pid
 	p.eventID = ""
-	return d.write(&r)
+	d.buf.Reset()
+	d.buf.Write(r.AppendJSON(d.buf.AvailableBuffer()))
+	d.buf.WriteByte('\n')
+	return d.writeBuf()
 }
 
 func (d *daemon) exit(x *bpfexec.ExitEvent) error {
@@ -495,17 +499,12 @@ func (d *daemon) fail(e *bpfexec.Exec) error {
 	}
 	r.ExecAfterPONR = h.Flags&uint32(bpfexec.FPONR) != 0
 	d.buf.Reset()
-	if err := d.enc.Encode(&r); err != nil {
-		return err
-	}
-	if !d.rules.keep(bytes.TrimSuffix(d.buf.Bytes(), []byte{'\n'}), r.Source) {
+	d.buf.Write(r.AppendJSON(d.buf.AvailableBuffer()))
+	if !d.rules.keep(d.buf.Bytes(), r.Source) {
 		return nil
 	}
-	d.written++
-	if err := d.w.Write(d.buf.Bytes()); err != nil {
-		return fmt.Errorf("write log: %w", err)
-	}
-	return nil
+	d.buf.WriteByte('\n')
+	return d.writeBuf()
 }
 
 // checkLoss reads the kernel's drop counters and writes a loss record for new drops.
