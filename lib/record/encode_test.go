@@ -6,7 +6,7 @@ import (
 )
 
 func u32(v uint32) *uint32 { return &v }
-func i(v int) *int          { return &v }
+func i(v int) *int         { return &v }
 
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	starts := []Start{
