@@ -4,8 +4,8 @@ package format
 
 import (
 	"context"
+	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -240,7 +240,7 @@ type formatter struct {
 	csv    *csv.Writer
 	sorted []*record.Field // JSON: keys in alphabetical order
 	tree   *tree
-	sb     strings.Builder
+	sb     bytes.Buffer
 	rec    []string
 }
 
@@ -439,7 +439,7 @@ func (f *formatter) command(display bool) string {
 		if !display {
 			return strings.Join(args, " ")
 		}
-		var b strings.Builder
+		var b bytes.Buffer
 		Command(&b, args)
 		return b.String()
 	}
@@ -448,7 +448,7 @@ func (f *formatter) command(display bool) string {
 		s = f.str("comm")
 	}
 	if display {
-		var b strings.Builder
+		var b bytes.Buffer
 		Escape(&b, s)
 		return b.String()
 	}
@@ -498,7 +498,7 @@ func (f *formatter) text() error {
 		b.WriteString("\x1b[0m")
 	}
 	b.WriteByte('\n')
-	_, err := io.WriteString(f.out, b.String())
+	_, err := f.out.Write(b.Bytes())
 	return err
 }
 
@@ -516,7 +516,7 @@ func (f *formatter) json() error {
 		raw := f.raw(fd.Name)
 		switch {
 		case fd.Name == "command":
-			writeJSONString(b, f.command(false))
+			f.jsonCommand(b)
 		case fd.Kind == record.KindTime:
 			writeJSONString(b, f.time(fd.Name))
 		case fd.Kind == record.KindDuration:
@@ -545,13 +545,62 @@ func (f *formatter) json() error {
 		}
 	}
 	b.WriteString("}\n")
-	_, err := io.WriteString(f.out, b.String())
+	_, err := f.out.Write(b.Bytes())
 	return err
 }
 
-func writeJSONString(b *strings.Builder, s string) {
-	enc, _ := json.Marshal(s)
-	b.Write(enc)
+func writeJSONString(b *bytes.Buffer, s string) {
+	b.Write(record.AppendString(b.AvailableBuffer(), s))
+}
+
+// jsonCommand writes the command as a JSON string. When argv is a compact array of strings, its
+// elements' JSON texts joined by spaces already are that string (a quote inside a JSON string is
+// always escaped, so `","` only ever separates elements): nothing is decoded or encoded again.
+func (f *formatter) jsonCommand(b *bytes.Buffer) {
+	if raw := f.raw("argv"); plainStrings(raw) {
+		inner := raw[2 : len(raw)-2]
+		b.WriteByte('"')
+		for {
+			i := bytes.Index(inner, []byte(`","`))
+			if i < 0 {
+				break
+			}
+			b.Write(inner[:i])
+			b.WriteByte(' ')
+			inner = inner[i+3:]
+		}
+		b.Write(inner)
+		b.WriteByte('"')
+		return
+	}
+	writeJSONString(b, f.command(false))
+}
+
+// plainStrings says whether a raw array is a list of strings written without spaces, so that
+// splitting it on `","` gives the elements.
+func plainStrings(raw []byte) bool {
+	if len(raw) < 4 || raw[1] != '"' || raw[len(raw)-2] != '"' {
+		return false
+	}
+	n, i := 0, 1
+	for i < len(raw)-1 {
+		if raw[i] != '"' {
+			return false
+		}
+		end, err := record.SkipString(raw, i)
+		if err != nil {
+			return false
+		}
+		n++
+		i = end
+		if i < len(raw)-1 {
+			if raw[i] != ',' {
+				return false
+			}
+			i++
+		}
+	}
+	return n == bytes.Count(raw, []byte(`","`))+1
 }
 
 // FromFlags checks the flag values prec and prec-fmt share and turns them into Options.

@@ -112,7 +112,7 @@ func TestQuote(t *testing.T) {
 		"plain/path-1.2": "plain/path-1.2", "": "''", "a b": "'a b'", "it's": `'it'\''s'`,
 		"new\nline": `$'new\nline'`, "\xff": `$'\xff'`, "é": "'é'", `back\slash`: `'back\slash'`, "$(x)": "'$(x)'",
 	} {
-		var b strings.Builder
+		var b bytes.Buffer
 		Quote(&b, in)
 		if b.String() != want {
 			t.Errorf("Quote(%q) = %s, want %s", in, b.String(), want)

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -40,7 +41,7 @@ func needsANSI(s string) bool {
 // Quote writes s so that a shell reads it back as one word and a terminal shows it safely: as is
 // when it is plain, in single quotes when it has spaces or shell syntax, in $'...' with escapes when
 // it has control characters or invalid UTF-8.
-func Quote(b *strings.Builder, s string) {
+func Quote(b *bytes.Buffer, s string) {
 	switch {
 	case shellSafe(s):
 		b.WriteString(s)
@@ -57,7 +58,7 @@ func Quote(b *strings.Builder, s string) {
 
 // Escape writes s with control characters, DEL, backslashes and invalid UTF-8 as backslash escapes,
 // for text that is shown unquoted.
-func Escape(b *strings.Builder, s string) {
+func Escape(b *bytes.Buffer, s string) {
 	if !needsANSI(s) && !strings.ContainsRune(s, '\\') {
 		b.WriteString(s)
 		return
@@ -65,7 +66,7 @@ func Escape(b *strings.Builder, s string) {
 	escape(b, s, false)
 }
 
-func escape(b *strings.Builder, s string, inQuote bool) {
+func escape(b *bytes.Buffer, s string, inQuote bool) {
 	const hex = "0123456789abcdef"
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -105,7 +106,7 @@ func escape(b *strings.Builder, s string, inQuote bool) {
 }
 
 // Command writes argv as a shell command line: each argument quoted where needed.
-func Command(b *strings.Builder, argv []string) {
+func Command(b *bytes.Buffer, argv []string) {
 	for i, a := range argv {
 		if i > 0 {
 			b.WriteByte(' ')

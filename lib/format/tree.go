@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/prec-dev/prec/lib/record"
@@ -48,7 +49,7 @@ func (t *tree) depth(f *formatter) int {
 	return depth
 }
 
-func (t *tree) prefix(b *strings.Builder, f *formatter) {
+func (t *tree) prefix(b *bytes.Buffer, f *formatter) {
 	d := t.depth(f)
 	if d == 0 {
 		return

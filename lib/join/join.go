@@ -40,6 +40,17 @@ type joiner struct {
 	head    int
 	pending map[string]*row
 	find    *record.Finder
+	free    [][]byte // buffers of rows already written, for new rows
+}
+
+// alloc returns an empty buffer of at least n bytes' capacity, reusing a written row's if it can.
+func (j *joiner) alloc(n int) []byte {
+	if k := len(j.free); k > 0 && cap(j.free[k-1]) >= n {
+		b := j.free[k-1]
+		j.free = j.free[:k-1]
+		return b[:0]
+	}
+	return make([]byte, 0, max(n, 1024))
 }
 
 // Run reads records from in and writes rows to out in the order of their starts: a start with its end
@@ -115,7 +126,7 @@ func (j *joiner) add(line []byte) error {
 	}
 	switch {
 	case bytes.Equal(typ, startType):
-		buf := make([]byte, 0, len(line)+160) // room for the end fields
+		buf := j.alloc(len(line) + 160) // room for the end fields
 		buf = append(buf, line[:typOff]...)
 		buf = append(buf, commandType...)
 		buf = append(buf, line[typOff+len(startType):]...)
@@ -190,7 +201,11 @@ func (j *joiner) emitHead() error {
 	if !rw.done && j.pending[rw.id] == rw {
 		delete(j.pending, rw.id) // out unfinished: its end will be dropped
 	}
-	return j.write(rw.buf)
+	err := j.write(rw.buf)
+	if len(j.free) < 64 && cap(rw.buf) <= 64<<10 {
+		j.free = append(j.free, rw.buf)
+	}
+	return err
 }
 
 func (j *joiner) compact() {

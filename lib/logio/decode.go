@@ -174,7 +174,7 @@ func decodeZstdFrames(f *os.File, out sink, report damage) error {
 		return err
 	}
 	size := st.Size()
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30))
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxWindow(1<<30))
 	if err != nil {
 		return err
 	}

@@ -152,6 +152,9 @@ func literalByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'E'
 }
 
+// SkipString returns the index just past the JSON string that starts at b[i] (a '"').
+func SkipString(b []byte, i int) (int, error) { return skipString(b, i) }
+
 // Get returns the raw value of key in line, and whether it is there.
 func Get(line []byte, key string) (val []byte, ok bool, err error) {
 	err = Scan(line, func(k, v []byte) bool {
