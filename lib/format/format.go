@@ -3,8 +3,8 @@
 package format
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
