@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "exec.sh: needs root (precd loads BPF)"; exit 1; }
-PAIRS=${PAIRS:-5}
+PAIRS=${PAIRS:-7}
 EXECS=${EXECS:-3000}
 dir=$(mktemp -d /tmp/prec-bench.XXXXXX)
 trap 'pkill -TERM -f "$dir/bin/precd" 2>/dev/null || true; rm -rf "$dir"' EXIT
