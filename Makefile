@@ -11,7 +11,7 @@ PKG      := github.com/prec-dev/prec/lib/cli
 LDFLAGS  := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 20s
 
-.PHONY: build test demo generate check-generated vmlinux install bench fuzz clean toolchain
+.PHONY: build test demo generate check-generated vmlinux install bench fuzz clean toolchain man package
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
@@ -59,6 +59,13 @@ install: build
 	test -e $(DESTDIR)/etc/prec/precd.conf || install -m 0640 packaging/precd.conf.example $(DESTDIR)/etc/prec/precd.conf
 	install -D -m 0644 packaging/systemd/precd.service $(DESTDIR)/lib/systemd/system/precd.service
 	install -D -m 0644 packaging/logrotate/prec $(DESTDIR)/etc/logrotate.d/prec
+
+# Manual pages, generated from the flag definitions (the hidden --man-page of every binary) and from
+# the example configuration; committed, and checked against the binaries by tests/man.
+man: build
+	for b in prec prec-cat prec-join prec-filter prec-fmt; do bin/$$b --man-page > packaging/man/$$b.1; done
+	bin/precd --man-page > packaging/man/precd.8
+	$(GO) run ./packaging/man/confpage < packaging/precd.conf.example > packaging/man/precd.conf.5
 
 clean:
 	rm -rf bin dist

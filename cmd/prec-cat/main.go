@@ -18,20 +18,38 @@ type options struct {
 	Follow bool `short:"F" long:"follow" description:"Then follow the last file as it grows, across rotation (like tail -F)"`
 	Last   int  `short:"n" long:"lines" default:"0" value-name:"N" description:"Start with the last N records (0: all, but with -F none; --lines=-1: all, also with -F)"`
 	Args   struct {
-		Files []string `positional-arg-name:"FILE"`
+		Files []cli.Filename `positional-arg-name:"FILE"`
 	} `positional-args:"yes"`
+}
+
+var command = cli.Command{
+	Name: "prec-cat", Section: 1, Usage: "[OPTIONS] [FILE...]",
+	Short: "write the records of prec logs, decompressed, following them if asked",
+	Long: `prec-cat writes the records of plain, gzip and zstd logs (told apart by their first bytes;
+layers may nest) to standard output, one JSON object per line; standard input when no file or - is
+given. With -a it reads each file's rotated set, oldest first; with -F it then follows the last file
+across rename rotation and copytruncate, like tail -F, never printing half a line.
+
+Damaged regions are skipped with a warning naming the file and byte offset (zstd resumes at the next
+intact frame, gzip at the next member); a record cut short at the end of a file is dropped with a
+warning; a line that is not a JSON object is reported as FILE:LINE: bad record. The exit status is
+then 1, and all other records are written.`,
 }
 
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
 
 func run(args []string, std cli.Stdio) int {
 	var opt options
-	return cli.Run("prec-cat", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+	return cli.Run(command, args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
 		if opt.Last < -1 {
 			return cli.Usagef("invalid --lines %d: must be -1 (all) or more", opt.Last)
 		}
+		var paths []string
+		for _, f := range opt.Args.Files {
+			paths = append(paths, string(f))
+		}
 		return logio.Cat(ctx, std.In, std.Out, logio.CatOptions{
-			Paths: opt.Args.Files, All: opt.All, Follow: opt.Follow, Last: opt.Last,
+			Paths: paths, All: opt.All, Follow: opt.Follow, Last: opt.Last,
 			Problems: jsonl.NewProblems(std.Err, "prec-cat: "),
 		})
 	})

@@ -19,11 +19,20 @@ type options struct {
 	} `positional-args:"yes"`
 }
 
+var command = cli.Command{
+	Name: "prec-filter", Section: 1, Usage: "[OPTIONS] [QUERY...]",
+	Short: "pass on the records that match queries",
+	Long: `prec-filter copies to standard output, unchanged, the records of standard input that match
+every QUERY and the --jq expression. A query is key op value clauses (op: = != > >= < <= ~= !~=)
+joined by && and ||, grouped with ( ); see prec(1). A bad query is a usage error (exit status 2,
+no output).`,
+}
+
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
 
 func run(args []string, std cli.Stdio) int {
 	var opt options
-	return cli.Run("prec-filter", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+	return cli.Run(command, args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
 		fo, err := filter.Compile(opt.Args.Queries, opt.JQ)
 		if err != nil {
 			return cli.Usagef("%v", err)

@@ -22,11 +22,20 @@ type options struct {
 	Color    string `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
 }
 
+var command = cli.Command{
+	Name: "prec-fmt", Section: 1,
+	Short: "print prec records as text, CSV or JSON",
+	Long: `prec-fmt prints the records of standard input. Text rows are fields separated by spaces, with
+- for an empty value, arguments shell-quoted where needed and control characters escaped; CSV and
+JSON carry the exact values (JSON keys sorted). --tree indents each command under the process that
+ran it.`,
+}
+
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
 
 func run(args []string, std cli.Stdio) int {
 	var opt options
-	return cli.Run("prec-fmt", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+	return cli.Run(command, args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
 		if len(rest) > 0 {
 			return cli.Usagef("unexpected argument %q", rest[0])
 		}

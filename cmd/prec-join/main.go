@@ -17,11 +17,22 @@ type options struct {
 	Follow bool `short:"F" long:"follow" description:"Print each start at once, and again finished when its end comes (for live input)"`
 }
 
+var command = cli.Command{
+	Name: "prec-join", Section: 1,
+	Short: "join start and end records into command records",
+	Long: `prec-join reads records on standard input. A start record and the end record with the same
+event_id become one record of type command with end_timestamp, exit_status, duration_ns and the end's
+other fields; fail, loss and unknown records pass through unchanged. Rows come out in the order of
+their starts. A start waits for its end while fewer than --window later records have come; then it
+goes out unfinished, so memory stays bounded. With -F each start is printed at once, and again when
+its end comes.`,
+}
+
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
 
 func run(args []string, std cli.Stdio) int {
 	var opt options
-	return cli.Run("prec-join", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+	return cli.Run(command, args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
 		if len(rest) > 0 {
 			return cli.Usagef("unexpected argument %q", rest[0])
 		}

@@ -21,27 +21,44 @@ import (
 )
 
 type options struct {
-	Input     string   `short:"i" long:"input" value-name:"FILE" description:"Log to read (default: log_path of the configuration, else /var/log/prec/prec.log)"`
-	AllLogs   bool     `short:"a" long:"all-logs" description:"Read the rotated logs too, oldest first (with -F: for the rows shown before following)"`
-	AnySource bool     `short:"A" long:"any-source" description:"Show commands of every source (same as -s any)"`
-	Source    string   `short:"s" long:"source" default:"user" value-name:"user|system|any" description:"Show commands of this source; a query that names source overrides it"`
-	Query     []string `short:"q" long:"query" value-name:"QUERY" unquote:"false" description:"Filter: key op value clauses (op: = != > >= < <= ~= !~=) joined by && and ||, with ( ) and \"quoted values\"; repeatable (all must match)"`
-	JQ        string   `long:"jq" value-name:"EXPR" unquote:"false" description:"Also keep only rows for which this jq expression is neither false nor null"`
-	Fields    string   `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list (timestamp,user,group,command); all: every field"`
-	FullTime  bool     `long:"full-time" description:"Print timestamps in full (RFC 3339, nanoseconds)"`
-	Limit     int      `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with -F: the last N rows before following (0: none)"`
-	Follow    bool     `short:"F" long:"follow" description:"Follow the log: print each command when it starts, and again when it ends"`
-	Tree      bool     `long:"tree" description:"Text: indent each command under the process that started it"`
-	Output    string   `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format"`
-	Color     string   `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
-	Config    string   `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
+	Input     cli.Filename `short:"i" long:"input" value-name:"FILE" description:"Log to read (default: log_path of the configuration, else /var/log/prec/prec.log)"`
+	AllLogs   bool         `short:"a" long:"all-logs" description:"Read the rotated logs too, oldest first (with -F: for the rows shown before following)"`
+	AnySource bool         `short:"A" long:"any-source" description:"Show commands of every source (same as -s any)"`
+	Source    string       `short:"s" long:"source" default:"user" value-name:"user|system|any" description:"Show commands of this source; a query that names source overrides it"`
+	Query     []string     `short:"q" long:"query" value-name:"QUERY" unquote:"false" description:"Filter: key op value clauses (op: = != > >= < <= ~= !~=) joined by && and ||, with ( ) and \"quoted values\"; repeatable (all must match)"`
+	JQ        string       `long:"jq" value-name:"EXPR" unquote:"false" description:"Also keep only rows for which this jq expression is neither false nor null"`
+	Fields    string       `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list (timestamp,user,group,command); all: every field"`
+	FullTime  bool         `long:"full-time" description:"Print timestamps in full (RFC 3339, nanoseconds)"`
+	Limit     int          `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with -F: the last N rows before following (0: none)"`
+	Follow    bool         `short:"F" long:"follow" description:"Follow the log: print each command when it starts, and again when it ends"`
+	Tree      bool         `long:"tree" description:"Text: indent each command under the process that started it"`
+	Output    string       `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format"`
+	Color     string       `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
+	Config    cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
+}
+
+var command = cli.Command{
+	Name: "prec", Section: 1,
+	Short: "show the commands precd recorded",
+	Long: `prec reads the log precd writes (log_path of /etc/prec/precd.conf, else /var/log/prec/prec.log),
+joins each command's start and end records into one row, keeps the rows that match the queries, and
+prints them as text, CSV or JSON. By default it shows commands typed in a terminal's shell
+(source=user); -A shows all.
+
+Queries are key op value clauses (op: = != > >= < <= ~= !~=) joined by && (binds tighter) and ||,
+grouped with ( ); a bare value runs to the next && or || and may hold commas, spaces and operators;
+"a quoted value" may hold anything. Example: prec -q 'user=alice && (exit_status!=0 || record_type=fail)'.
+
+prec runs the stages prec-cat, prec-join, prec-filter and prec-fmt in one process; its output equals
+theirs in a shell pipeline. Exit status: 0 done (also when the reader of the output goes away),
+1 runtime failure or bad records skipped, 2 usage error.`,
 }
 
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
 
 func run(args []string, std cli.Stdio) int {
 	var opt options
-	return cli.Run("prec", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+	return cli.Run(command, args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
 		if len(rest) > 0 {
 			return cli.Usagef("unexpected argument %q", rest[0])
 		}
@@ -90,9 +107,9 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 			return nil, cli.Usagef("%v", err)
 		}
 	}
-	path := opt.Input
+	path := string(opt.Input)
 	if path == "" {
-		if path, err = daemon.LogPath(opt.Config); err != nil {
+		if path, err = daemon.LogPath(string(opt.Config)); err != nil {
 			return nil, err
 		}
 	}

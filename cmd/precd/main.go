@@ -18,7 +18,19 @@ import (
 )
 
 type options struct {
-	Config string `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"Configuration file (TOML); a missing file means all defaults"`
+	Config cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"Configuration file (TOML); a missing file means all defaults"`
+}
+
+var command = cli.Command{
+	Name: "precd", Section: 8,
+	Short: "record every exec, failed exec and process exit",
+	Long: `precd attaches eBPF programs to the kernel's exec, exit, fork and failed-exec events and writes
+one JSON record per event to its log (see precd.conf(5)): start, end, fail, and loss when the kernel
+could not hand events over. Every value is captured in the kernel at the time of the event.
+
+SIGHUP reopens the log (after logrotate renamed it); SIGTERM and SIGINT stop recording, write what
+the kernel already sent and exit 0. precd needs root and a kernel 5.8 or later with BTF; it refuses
+to start a second time on the same log.`,
 }
 
 func main() {
@@ -32,11 +44,11 @@ func main() {
 
 func run(args []string, std cli.Stdio) int {
 	var opt options
-	return cli.Run("precd", args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
+	return cli.Run(command, args, std, &opt, func(ctx context.Context, std cli.Stdio, rest []string) error {
 		if len(rest) > 0 {
 			return cli.Usagef("unexpected argument %q", rest[0])
 		}
-		cfg, err := daemon.LoadConfig(opt.Config)
+		cfg, err := daemon.LoadConfig(string(opt.Config))
 		if err != nil {
 			return err
 		}

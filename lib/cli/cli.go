@@ -5,6 +5,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,16 +66,27 @@ const (
 
 type versionFlag struct {
 	Version bool `long:"version" description:"Print version, commit and build date, and exit"`
+	ManPage bool `long:"man-page" hidden:"true" description:"Print the manual page (roff), generated from these flags"`
 }
 
-// Parser returns the go-flags parser Run uses for opts: for man pages and completion too.
-func Parser(name string, opts any) *flags.Parser {
-	p, _ := newParser(name, opts)
-	return p
+// Filename is a flag or argument naming a file: shell completion offers file names for it.
+type Filename = flags.Filename
+
+// Command describes a program for its help text and manual page.
+type Command struct {
+	Name    string
+	Section int    // manual section: 1 for commands, 8 for the daemon
+	Short   string // one line: what it does
+	Long    string // paragraphs for -h and the manual page's DESCRIPTION
+	Usage   string // after the name in the synopsis; "" means "[OPTIONS]"
 }
 
-func newParser(name string, opts any) (*flags.Parser, *versionFlag) {
-	p := flags.NewNamedParser(name, flags.HelpFlag|flags.PassDoubleDash)
+func newParser(cmd Command, opts any) (*flags.Parser, *versionFlag) {
+	p := flags.NewNamedParser(cmd.Name, flags.HelpFlag|flags.PassDoubleDash)
+	p.ShortDescription, p.LongDescription = cmd.Short, cmd.Long
+	if cmd.Usage != "" {
+		p.Usage = cmd.Usage
+	}
 	if _, err := p.AddGroup("Options", "", opts); err != nil {
 		panic(err) // a malformed options struct: a programming error
 	}
@@ -85,14 +97,27 @@ func newParser(name string, opts any) (*flags.Parser, *versionFlag) {
 	return p, v
 }
 
-// Run parses args into opts, then calls fn with the remaining arguments and buffered output, and
+// writeManPage writes the manual page go-flags generates from the flags, in the command's section.
+func writeManPage(w io.Writer, p *flags.Parser, cmd Command) error {
+	var b bytes.Buffer
+	p.WriteManPage(&b)
+	page := b.String()
+	if cmd.Section != 0 && cmd.Section != 1 {
+		page = strings.Replace(page, ".TH "+cmd.Name+" 1 ", fmt.Sprintf(".TH %s %d ", cmd.Name, cmd.Section), 1)
+	}
+	_, err := io.WriteString(w, page)
+	return err
+}
+
+// Run parses args into opts (-h prints help; --version; the hidden --man-page prints the manual page), then calls fn with the remaining arguments and buffered output, and
 // returns the exit status: 0 when fn succeeds or its reader went away, 2 for usage errors, 1 for
 // anything else. It prints each error once, as "name: error".
-func Run(name string, args []string, std Stdio, opts any, fn func(ctx context.Context, std Stdio, rest []string) error) int {
+func Run(cmd Command, args []string, std Stdio, opts any, fn func(ctx context.Context, std Stdio, rest []string) error) int {
+	name := cmd.Name
 	if std.Getenv == nil {
 		std.Getenv = func(string) string { return "" }
 	}
-	p, version := newParser(name, opts)
+	p, version := newParser(cmd, opts)
 	rest, err := p.ParseArgs(args)
 	if err != nil {
 		var fe *flags.Error
@@ -109,6 +134,9 @@ func Run(name string, args []string, std Stdio, opts any, fn func(ctx context.Co
 	if version.Version {
 		fmt.Fprintf(std.Out, "%s %s (commit %s, built %s)\n", name, Version, Commit, Date)
 		return ExitOK
+	}
+	if version.ManPage {
+		return Exit(name, std.Err, writeManPage(std.Out, p, cmd))
 	}
 	if path := std.Getenv("PREC_CPUPROFILE"); path != "" { // for developers: go tool pprof
 		if f, err := os.Create(path); err == nil {
