@@ -4,7 +4,9 @@ CLANG    ?= clang-14
 STRIP    ?= llvm-strip-14
 PREFIX   ?= /usr
 DESTDIR  ?=
-VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# A release is a tag vX.Y.Z; between releases the version says how far past it (or past nothing).
+VERSION  := $(shell v=$$(git describe --tags --match 'v[0-9]*' 2>/dev/null) && echo $${v\#v} || \
+              echo 0.0.0+git$$(git rev-list --count HEAD 2>/dev/null || echo 0).$$(git rev-parse --short HEAD 2>/dev/null || echo none))
 COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE     := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 PKG      := github.com/prec-dev/prec/lib/cli
@@ -66,6 +68,13 @@ man: build
 	for b in prec prec-cat prec-join prec-filter prec-fmt; do bin/$$b --man-page > packaging/man/$$b.1; done
 	bin/precd --man-page > packaging/man/precd.8
 	$(GO) run ./packaging/man/confpage < packaging/precd.conf.example > packaging/man/precd.conf.5
+
+# deb and rpm packages in dist/, with nfpm (pinned as a Go tool in go.mod).
+package: build
+	rm -rf dist && mkdir -p dist/man
+	for f in packaging/man/*.[0-9]; do gzip -9n < $$f > dist/man/$$(basename $$f).gz; done
+	PREC_VERSION=$(VERSION) $(GO) tool nfpm package -f packaging/nfpm.yaml -p deb -t dist/
+	PREC_VERSION=$(VERSION) $(GO) tool nfpm package -f packaging/nfpm.yaml -p rpm -t dist/
 
 clean:
 	rm -rf bin dist

@@ -267,3 +267,46 @@ func TestLossAccounting(t *testing.T) {
 	}
 	t.Logf("recorded %d, lost %d starts (%d events in all)", recorded, lostStarts, lostTotal)
 }
+
+// TestUnitCapabilities runs precd with only the capabilities its systemd unit grants (setpriv), and
+// checks that it still records everything: execs with their parents' names, and failed execs.
+func TestUnitCapabilities(t *testing.T) {
+	requireBPF(t)
+	unit, err := os.ReadFile("../../packaging/systemd/precd.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var caps []string
+	for _, l := range strings.Split(string(unit), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapabilityBoundingSet="); ok {
+			for _, c := range strings.Fields(v) {
+				caps = append(caps, "+"+strings.ToLower(strings.TrimPrefix(c, "CAP_")))
+			}
+		}
+	}
+	if len(caps) == 0 {
+		t.Fatal("the unit sets no CapabilityBoundingSet")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("e2e: setpriv (util-linux) not installed")
+	}
+	d := startPrecdWith(t, "", "setpriv", "--bounding-set=-all,"+strings.Join(caps, ","), "--inh-caps=-all", "--")
+	if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.cmd.Process.Pid)); err == nil {
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "CapBnd:") {
+				t.Logf("precd %s (caps %s)", l, strings.Join(caps, ","))
+			}
+		}
+	}
+	dir := t.TempDir()
+	sh(t, dir, `/bin/true caps-marker; ./caps-missing 2>/dev/null; true`)
+	settle()
+	d.stop()
+	rows := d.rows()
+	r := one(t, rows, "command", "caps-marker")
+	eq(t, r, "parent_exe", "/usr/bin/bash")
+	one(t, rows, "fail", filepath.Join(dir, "caps-missing"))
+	if strings.Contains(d.stderrText(), "not recorded") {
+		t.Errorf("precd lost a feature with the unit's capabilities:\n%s", d.stderrText())
+	}
+}

@@ -63,18 +63,22 @@ func requireBPF(t *testing.T) {
 
 // daemon is a precd started for one test.
 type daemon struct {
-	t      *testing.T
-	dir    string
-	log    string
-	conf   string
-	cmd    *exec.Cmd
-	stderr *bytes.Buffer
-	done   chan error
+	t       *testing.T
+	dir     string
+	log     string
+	conf    string
+	cmd     *exec.Cmd
+	stderr  *bytes.Buffer
+	done    chan error
+	wrapper []string
 }
 
 // startPrecd starts precd on a config of its own in a temp dir (extra TOML lines appended) and waits
 // until it records.
-func startPrecd(t *testing.T, extra string) *daemon {
+func startPrecd(t *testing.T, extra string) *daemon { return startPrecdWith(t, extra) }
+
+// startPrecdWith starts precd through a wrapper command (setpriv ...), if any.
+func startPrecdWith(t *testing.T, extra string, wrapper ...string) *daemon {
 	t.Helper()
 	requireBPF(t)
 	dir := t.TempDir()
@@ -83,6 +87,7 @@ func startPrecd(t *testing.T, extra string) *daemon {
 	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	d.wrapper = wrapper
 	d.start()
 	t.Cleanup(func() {
 		if d.cmd.ProcessState == nil {
@@ -95,7 +100,8 @@ func startPrecd(t *testing.T, extra string) *daemon {
 
 func (d *daemon) start() {
 	d.stderr = &bytes.Buffer{}
-	d.cmd = exec.Command(filepath.Join(binDir, "precd"), "-c", d.conf)
+	args := append(append([]string{}, d.wrapper...), filepath.Join(binDir, "precd"), "-c", d.conf)
+	d.cmd = exec.Command(args[0], args[1:]...)
 	d.cmd.Stderr = &syncWriter{w: d.stderr}
 	if err := d.cmd.Start(); err != nil {
 		d.t.Fatal(err)
