@@ -160,6 +160,7 @@ func (d *daemon) stop() {
 // rows returns the joined rows of the log (and its rotated files), through prec-cat -a | prec-join.
 func (d *daemon) rows() []map[string]any {
 	d.t.Helper()
+	validateLog(d.t, d.log) // every record the e2e tests produce is checked against the JSON Schema
 	return readRows(d.t, fmt.Sprintf("%s/prec-cat -a %s | %s/prec-join", binDir, d.log, binDir))
 }
 
