@@ -61,6 +61,12 @@ install: build
 	test -e $(DESTDIR)/etc/prec/precd.conf || install -m 0640 packaging/precd.conf.example $(DESTDIR)/etc/prec/precd.conf
 	install -D -m 0644 packaging/systemd/precd.service $(DESTDIR)/lib/systemd/system/precd.service
 	install -D -m 0644 packaging/logrotate/prec $(DESTDIR)/etc/logrotate.d/prec
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 packaging/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 packaging/man/precd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 packaging/man/precd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -D -m 0644 packaging/completion/prec.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/prec
+	for b in prec-cat prec-join prec-filter prec-fmt precd; do ln -sf prec $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$b; done
 
 # Manual pages, generated from the flag definitions (the hidden --man-page of every binary) and from
 # the example configuration; committed, and checked against the binaries by tests/man.
