@@ -25,6 +25,7 @@ enum prec_flag {
 	PREC_F_HAS_TTY = 1 << 9,        /* the process has a controlling terminal */
 	PREC_F_PARENT_HAS_TTY = 1 << 10,
 	PREC_F_CGROUP_V1 = 1 << 12,     /* cgroup path is a v1 controller's (the v2 one was the root) */
+	PREC_F_COMPAT = 1 << 13,        /* failed exec: a 32-bit (ia32) syscall */
 };
 
 /* Counters indexed by event type, summed over CPUs by userspace: for every type,

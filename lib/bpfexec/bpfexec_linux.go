@@ -49,6 +49,7 @@ const (
 	FHasTTY        = execPrecFlagPREC_F_HAS_TTY
 	FParentHasTTY  = execPrecFlagPREC_F_PARENT_HAS_TTY
 	FCgroupV1      = execPrecFlagPREC_F_CGROUP_V1
+	FCompat        = execPrecFlagPREC_F_COMPAT
 )
 
 // Counter indexes: the sent and dropped counters per event type.
@@ -65,7 +66,10 @@ type Options struct {
 	RingBytes   int    // ring buffer size: a power of two, multiple of the page size (default 8 MiB)
 	ArgsMax     uint32 // bytes of argv copied per exec (default and maximum 16 KiB)
 	WakeupBytes uint64 // the reader is woken once this much is pending (default 256 KiB); 0 keeps the default
-	NoFailed    bool   // don't attach the failed-exec tracepoints
+	NoFailed    bool   // don't attach the failed-exec hooks
+	// Compat32 catches failed 32-bit execs too, with raw sys_enter/sys_exit hooks instead of the
+	// execve/execveat tracepoints: they run on every syscall of the host.
+	Compat32 bool
 }
 
 // Probe is the loaded and attached program set. Its methods are not safe for concurrent use, except
@@ -142,14 +146,19 @@ func Open(opt Options) (*Probe, error) {
 	// Try tp_btf first; on a kernel that refuses it, the raw_tp twins run the same code.
 	for _, mode := range []string{"btf", "raw"} {
 		s := spec.Copy()
-		for name, ps := range s.Programs {
-			if ps.Type == ebpf.Tracing && mode != "btf" || ps.Type == ebpf.RawTracepoint && mode != "raw" {
-				delete(s.Programs, name)
+		keep := map[string]bool{"exec_" + mode: true, "exit_" + mode: true, "fork_" + mode: true}
+		switch {
+		case opt.NoFailed:
+		case opt.Compat32:
+			keep["sys_enter_any"], keep["sys_exit_any"] = true, true
+		default:
+			for _, n := range tracepointProgs {
+				keep[n] = true
 			}
 		}
-		if opt.NoFailed {
-			for _, n := range []string{"enter_execve", "enter_execveat", "exit_execve", "exit_execveat"} {
-				delete(s.Programs, n)
+		for name := range s.Programs {
+			if !keep[name] {
+				delete(s.Programs, name)
 			}
 		}
 		coll, lerr := ebpf.NewCollection(s)
@@ -174,10 +183,13 @@ func Open(opt Options) (*Probe, error) {
 		}
 		return nil, fmt.Errorf("load BPF programs: %w", err)
 	}
-	if opt.NoFailed {
+	switch {
+	case opt.NoFailed:
 		p.FailedErr = errors.New("disabled by configuration")
-	} else if err := p.attachFailed(); err != nil {
-		p.FailedErr = err
+	case opt.Compat32:
+		p.FailedErr = p.attachRawSyscalls()
+	default:
+		p.FailedErr = p.attachFailed()
 	}
 	rd, err := ringbuf.NewReader(p.coll.Maps["events"])
 	if err != nil {
@@ -207,11 +219,30 @@ func (p *Probe) attachExecExit(mode string) error {
 	return nil
 }
 
+var tracepointProgs = []string{"enter_execve", "enter_execveat", "exit_execve", "exit_execveat"}
+
+// attachRawSyscalls attaches the raw sys_enter/sys_exit hooks that see 32-bit execs too.
+func (p *Probe) attachRawSyscalls() error {
+	for _, n := range []string{"sys_enter", "sys_exit"} {
+		prog := p.coll.Programs[n+"_any"]
+		if prog == nil {
+			return fmt.Errorf("no %s program for this architecture", n)
+		}
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: n, Program: prog})
+		if err != nil {
+			return fmt.Errorf("attach raw_tp/%s: %w", n, err)
+		}
+		p.links = append(p.links, l)
+		p.Attach = append(p.Attach, "raw_tp/"+n)
+	}
+	return nil
+}
+
 // attachFailed attaches the syscall tracepoints. They are found through tracefs; where it is not
 // mounted, it is mounted in a private mount namespace of one locked OS thread, which the host never sees.
 func (p *Probe) attachFailed() error {
 	attach := func() error {
-		for _, n := range []string{"enter_execve", "enter_execveat", "exit_execve", "exit_execveat"} {
+		for _, n := range tracepointProgs {
 			l, err := link.Tracepoint("syscalls", "sys_"+n, p.coll.Programs[n], nil)
 			if err != nil {
 				return fmt.Errorf("attach tracepoint syscalls/sys_%s: %w", n, err)

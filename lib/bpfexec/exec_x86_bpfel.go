@@ -113,6 +113,7 @@ const (
 	execPrecFlagPREC_F_HAS_TTY        execPrecFlag = 512
 	execPrecFlagPREC_F_PARENT_HAS_TTY execPrecFlag = 1024
 	execPrecFlagPREC_F_CGROUP_V1      execPrecFlag = 4096
+	execPrecFlagPREC_F_COMPAT         execPrecFlag = 8192
 )
 
 type execPrecFork struct {
@@ -155,6 +156,8 @@ const (
 	execProgExitRaw          = "exit_raw"
 	execProgForkBtf          = "fork_btf"
 	execProgForkRaw          = "fork_raw"
+	execProgSysEnterAny      = "sys_enter_any"
+	execProgSysExitAny       = "sys_exit_any"
 	execVarPrecCounterUnused = "_prec_counter_unused"
 	execVarPrecExitUnused    = "_prec_exit_unused"
 	execVarPrecFlagUnused    = "_prec_flag_unused"
@@ -216,6 +219,8 @@ type execProgramSpecs struct {
 	ExitRaw       *ebpf.ProgramSpec `ebpf:"exit_raw"`
 	ForkBtf       *ebpf.ProgramSpec `ebpf:"fork_btf"`
 	ForkRaw       *ebpf.ProgramSpec `ebpf:"fork_raw"`
+	SysEnterAny   *ebpf.ProgramSpec `ebpf:"sys_enter_any"`
+	SysExitAny    *ebpf.ProgramSpec `ebpf:"sys_exit_any"`
 }
 
 // execMapSpecs contains maps before they are loaded into the kernel.
@@ -312,6 +317,8 @@ type execPrograms struct {
 	ExitRaw       *ebpf.Program `ebpf:"exit_raw"`
 	ForkBtf       *ebpf.Program `ebpf:"fork_btf"`
 	ForkRaw       *ebpf.Program `ebpf:"fork_raw"`
+	SysEnterAny   *ebpf.Program `ebpf:"sys_enter_any"`
+	SysExitAny    *ebpf.Program `ebpf:"sys_exit_any"`
 }
 
 func (p *execPrograms) Close() error {
@@ -326,6 +333,8 @@ func (p *execPrograms) Close() error {
 		p.ExitRaw,
 		p.ForkBtf,
 		p.ForkRaw,
+		p.SysEnterAny,
+		p.SysExitAny,
 	)
 }
 

@@ -31,9 +31,10 @@ type Config struct {
 	MaxArgs           int      `toml:"max_args"`
 
 	// Additions.
-	RingBufferSize int    `toml:"ring_buffer_size"` // bytes; a power of two, at least 64 KiB
-	FlushInterval  string `toml:"flush_interval"`   // how often records reach the file (Go duration)
-	FailedExecs    *bool  `toml:"failed_execs"`     // record failed execs (default true)
+	RingBufferSize int    `toml:"ring_buffer_size"`   // bytes; a power of two, at least 64 KiB
+	FlushInterval  string `toml:"flush_interval"`     // how often records reach the file (Go duration)
+	FailedExecs    *bool  `toml:"failed_execs"`       // record failed execs (default true)
+	FailedExecs32  bool   `toml:"failed_execs_32bit"` // also 32-bit ones (raw syscall hooks)
 
 	Level int           `toml:"-"` // CompressLevel, defaulted
 	Flush time.Duration `toml:"-"`

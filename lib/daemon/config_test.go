@@ -50,7 +50,7 @@ func TestExample(t *testing.T) {
 		}
 		lines = append(lines, l)
 	}
-	if n < 13 {
+	if n < 14 {
 		t.Fatalf("only %d settings found in the example", n)
 	}
 	c, err := LoadConfig(write(t, strings.Join(lines, "\n")))
@@ -62,7 +62,8 @@ func TestExample(t *testing.T) {
 	}
 	// every key of Config appears in the example
 	for _, key := range []string{"log_path", "compress", "compress_level", "filter_default", "filter", "user_only",
-		"lost_samples_action", "max_arg_length", "max_args", "ring_buffer_size", "flush_interval", "failed_execs"} {
+		"lost_samples_action", "max_arg_length", "max_args", "ring_buffer_size", "flush_interval", "failed_execs",
+		"failed_execs_32bit"} {
 		if !strings.Contains(string(b), "#"+key+" = ") {
 			t.Errorf("example lacks %s", key)
 		}

@@ -84,6 +84,7 @@ func Run(ctx context.Context, cfg *Config, opt Options) error {
 		RingBytes: cfg.RingBufferSize,
 		ArgsMax:   argsMax(cfg),
 		NoFailed:  cfg.FailedExecs != nil && !*cfg.FailedExecs,
+		Compat32:  cfg.FailedExecs32,
 	})
 	if err != nil {
 		return err
@@ -498,6 +499,7 @@ func (d *daemon) fail(e *bpfexec.Exec) error {
 		r.SyscallFailure = "execveat"
 	}
 	r.ExecAfterPONR = h.Flags&uint32(bpfexec.FPONR) != 0
+	r.Compat32 = h.Flags&uint32(bpfexec.FCompat) != 0
 	d.buf.Reset()
 	d.buf.Write(r.AppendJSON(d.buf.AvailableBuffer()))
 	if !d.rules.keep(d.buf.Bytes(), r.Source) {

@@ -60,6 +60,7 @@ func (r *Start) AppendJSON(b []byte) []byte {
 	b = appendTrue(b, `,"thread_exec":true`, r.ThreadExec)
 	b = appendTrue(b, `,"exec_after_ponr":true`, r.ExecAfterPONR)
 	b = appendOptStr(b, `,"syscall":`, r.SyscallFailure)
+	b = appendTrue(b, `,"compat_32bit":true`, r.Compat32)
 	return append(b, '}')
 }
 

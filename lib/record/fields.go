@@ -78,6 +78,7 @@ var Fields = []Field{
 	{Name: "thread_exec", Kind: KindBool},
 	{Name: "exec_after_ponr", Kind: KindBool},
 	{Name: "syscall"},
+	{Name: "compat_32bit", Kind: KindBool},
 	{Name: "signal", End: true},
 	{Name: "core_dumped", Kind: KindBool, End: true},
 	{Name: "replaced_by", End: true},

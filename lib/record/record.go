@@ -62,7 +62,8 @@ type Start struct {
 	ParentKey      string   `json:"parent_key,omitempty"`  // the parent's process_key
 	ThreadExec     bool     `json:"thread_exec,omitempty"` // exec called by a non-leader thread
 	ExecAfterPONR  bool     `json:"exec_after_ponr,omitempty"`
-	SyscallFailure string   `json:"syscall,omitempty"` // fail: execve or execveat
+	SyscallFailure string   `json:"syscall,omitempty"`      // fail: execve or execveat
+	Compat32       bool     `json:"compat_32bit,omitempty"` // fail: a 32-bit (ia32) syscall
 }
 
 // End is an end record: the exit of a started process, or its replacement by a later exec.

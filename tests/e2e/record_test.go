@@ -398,3 +398,41 @@ func TestInteractive(t *testing.T) {
 	}
 	eq(t, r, "parent_tty", r["tty"])
 }
+
+// TestFailedExec32: with failed_execs_32bit, a 32-bit program's failed execve is recorded (argv read
+// as 4-byte pointers), and native failures still are.
+func TestFailedExec32(t *testing.T) {
+	requireBPF(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "exec32.c")
+	os.WriteFile(src, []byte(`#include <unistd.h>
+int main(void) {
+	char *argv[] = {"/nonexistent/exec32-marker", "arg one", "", 0};
+	execve(argv[0], argv, 0);
+	return 7;
+}
+`), 0o644)
+	prog := filepath.Join(dir, "exec32")
+	if out, err := exec.Command("gcc", "-m32", "-static", "-o", prog, src).CombinedOutput(); err != nil {
+		t.Skipf("e2e: cannot build a 32-bit program (apt-get install gcc-multilib): %v %s", err, out)
+	}
+	d := startPrecd(t, "failed_execs_32bit = true")
+	if !strings.Contains(d.stderrText(), "raw_tp/sys_enter") {
+		t.Errorf("raw syscall hooks not attached:\n%s", d.stderrText())
+	}
+	if err := exec.Command(prog).Run(); err == nil || err.(*exec.ExitError).ExitCode() != 7 {
+		t.Fatalf("32-bit program: %v", err)
+	}
+	sh(t, dir, "./missing64-marker 2>/dev/null; true")
+	settle()
+	d.stop()
+	rows := d.rows()
+	r := one(t, rows, "fail", "/nonexistent/exec32-marker")
+	eq(t, r, "argv", []any{"/nonexistent/exec32-marker", "arg one", ""})
+	eq(t, r, "compat_32bit", true)
+	eq(t, r, "exec_errno", 2)
+	r = one(t, rows, "fail", filepath.Join(dir, "missing64-marker"))
+	if _, ok := r["compat_32bit"]; ok {
+		t.Errorf("native failure marked 32-bit: %v", r)
+	}
+}
