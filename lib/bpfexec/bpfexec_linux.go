@@ -70,6 +70,9 @@ type Options struct {
 	// Compat32 catches failed 32-bit execs too, with raw sys_enter/sys_exit hooks instead of the
 	// execve/execveat tracepoints: they run on every syscall of the host.
 	Compat32 bool
+	// RawTP attaches exec, exit and fork with raw_tp, as on a kernel that refuses tp_btf (tests use it
+	// to exercise that path).
+	RawTP bool
 }
 
 // Probe is the loaded and attached program set. Its methods are not safe for concurrent use, except
@@ -144,7 +147,11 @@ func Open(opt Options) (*Probe, error) {
 
 	p := &Probe{}
 	// Try tp_btf first; on a kernel that refuses it, the raw_tp twins run the same code.
-	for _, mode := range []string{"btf", "raw"} {
+	modes := []string{"btf", "raw"}
+	if opt.RawTP {
+		modes = modes[1:]
+	}
+	for _, mode := range modes {
 		s := spec.Copy()
 		keep := map[string]bool{"exec_" + mode: true, "exit_" + mode: true, "fork_" + mode: true}
 		switch {

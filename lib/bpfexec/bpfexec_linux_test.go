@@ -16,15 +16,24 @@ func requireBPF(t *testing.T) {
 	}
 }
 
-// TestLoadAndCapture loads the real programs, runs a command, and finds its exec and exit events.
+// TestLoadAndCapture loads the real programs, runs a command, and finds its exec and exit events:
+// with tp_btf, and with the raw_tp fallback.
 func TestLoadAndCapture(t *testing.T) {
+	t.Run("tp_btf", func(t *testing.T) { capture(t, Options{}, "btf/sched_process_exec") })
+	t.Run("raw_tp", func(t *testing.T) { capture(t, Options{RawTP: true}, "raw/sched_process_exec") })
+}
+
+func capture(t *testing.T, opt Options, wantAttach string) {
 	requireBPF(t)
-	p, err := Open(Options{})
+	p, err := Open(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
 	t.Logf("attached: %v (failed execs: %v)", p.Attach, p.FailedErr)
+	if p.Attach[0] != wantAttach {
+		t.Errorf("attached %v, want %s first", p.Attach, wantAttach)
+	}
 	dir := t.TempDir()
 	cmd := exec.Command("/bin/sh", "-c", "exit 3", "", "a b", "\xff")
 	cmd.Dir = dir
