@@ -15,15 +15,12 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestGolden(t *testing.T) {
-	in, err := os.ReadFile("testdata/basic.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
 	all, _ := ParseFields("all")
 	for _, c := range []struct {
 		golden string
 		opt    Options
 	}{
+		{"reference.tree.text", Options{Tree: true, Fields: []string{"timestamp", "command"}, FullTime: true}},
 		{"basic.text", Options{}},
 		{"basic.full-time.text", Options{FullTime: true, Fields: []string{"timestamp", "end_timestamp", "command"}}},
 		{"basic.all.text", Options{Fields: all}},
@@ -34,6 +31,11 @@ func TestGolden(t *testing.T) {
 		{"basic.json", Options{Output: JSON, Fields: all}},
 		{"basic.default.json", Options{Output: JSON}},
 	} {
+		input := "testdata/" + strings.Split(c.golden, ".")[0] + ".jsonl"
+		in, err := os.ReadFile(input)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var out bytes.Buffer
 		c.opt.Problems = jsonl.NewProblems(&out, "")
 		if err := Run(context.Background(), bytes.NewReader(in), &out, c.opt); err != nil {

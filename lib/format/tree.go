@@ -2,21 +2,35 @@ package format
 
 import (
 	"bytes"
+	"path"
 	"strings"
+	"time"
 
 	"github.com/prec-dev/prec/lib/record"
 )
 
-var treeKeys = []string{"pid", "ppid", "process_key", "parent_key", "record_type"}
+var treeKeys = []string{"pid", "ppid", "process_key", "parent_key", "record_type", "uid", "source", "parent_tty_nr", "argv", "timestamp"}
 
 // tree finds each row's depth from the rows before it. Records from prec's precd name their process
 // and its parent exactly (process_key, parent_key: pid and start time, so pid reuse cannot mislink);
 // a later image of the same process (exec without fork) is shown under the earlier one. Records
-// without keys fall back to the latest earlier row whose pid is this row's ppid.
+// without keys (the reference's logs) get the reference's rule: the latest earlier row whose pid is
+// this row's ppid, else a "synthetic" parent: an earlier row of the same uid, source, ppid and
+// canonical command, with a compatible parent_tty_nr, started at most 300 ms before.
 type tree struct {
-	byKey map[string]int
-	byPID map[int64]int
+	byKey  map[string]int
+	byPID  map[int64]int
+	recent []recentRow // the last rows without keys, for the synthetic rule
 }
+
+type recentRow struct {
+	at                time.Time
+	uid, ppid, ptty   int64
+	source, canonical string
+	depth             int
+}
+
+const synthWindow = 300 * time.Millisecond
 
 const treeMemory = 1 << 20 // processes remembered; past that the maps start again
 
@@ -42,11 +56,41 @@ func (t *tree) depth(f *formatter) int {
 	}
 	pid, _ := record.Int(f.raw("pid"))
 	ppid, _ := record.Int(f.raw("ppid"))
+	uid, _ := record.Int(f.raw("uid"))
+	ptty, _ := record.Int(f.raw("parent_tty_nr"))
+	at, _ := time.Parse(time.RFC3339Nano, f.str("timestamp"))
+	row := recentRow{at: at, uid: uid, ppid: ppid, ptty: ptty, source: f.str("source"), canonical: canonical(f.argv("argv"))}
 	if d, ok := t.byPID[ppid]; ok && ppid != 0 {
 		depth = d + 1
+	} else {
+		for i := len(t.recent) - 1; i >= 0; i-- {
+			r := t.recent[i]
+			if dt := at.Sub(r.at); r.uid == uid && r.source == row.source && r.ppid == ppid && r.canonical == row.canonical &&
+				(r.ptty == ptty || r.ptty == 0 || ptty == 0) && dt >= 0 && dt <= synthWindow {
+				depth = r.depth + 1
+				break
+			}
+		}
 	}
 	t.byPID[pid] = depth
+	row.depth = depth
+	if len(t.recent) == 256 {
+		t.recent = append(t.recent[:0], t.recent[128:]...)
+	}
+	t.recent = append(t.recent, row)
 	return depth
+}
+
+// canonical is the reference's: argv with argv[0] reduced to its base name, an `aqua exec --` prefix
+// dropped.
+func canonical(argv []string) string {
+	if len(argv) > 3 && path.Base(argv[0]) == "aqua" && argv[1] == "exec" && argv[2] == "--" {
+		argv = argv[3:]
+	}
+	if len(argv) == 0 {
+		return ""
+	}
+	return path.Base(argv[0]) + " " + strings.Join(argv[1:], " ")
 }
 
 func (t *tree) prefix(b *bytes.Buffer, f *formatter) {
