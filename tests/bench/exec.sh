@@ -51,17 +51,32 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 printf '\nexec overhead, median ratio with/without precd: %.3f (target <= 1.05)\n' "$(median "${ratios[@]}")"
 printf 'precd CPU per recorded exec, median: %.1f us (target <= 10 us)\n' "$(median "${per_exec[@]}")"
 
-# 3. as fast as this machine execs: one loop per core
+# 3. as fast as this machine execs: one worker per core, vfork+exec of a tiny static program (C, built
+#    here with gcc), else bash loops of /bin/true
 workers=$(nproc)
-start_precd
-t0=$(date +%s%N)
-for w in $(seq "$workers"); do bash -c "for ((i=0; i<$EXECS; i++)); do /bin/true; done" & done
-wait $(jobs -p | grep -v "^$PRECD\$") 2>/dev/null || true
-t1=$(date +%s%N)
+n=$((EXECS * 5))
+if gcc -O2 -o "$dir/forkexec" tests/bench/forkexec.c 2>/dev/null && gcc -O2 -static -nostdlib -o "$dir/tiny" tests/bench/tiny.c 2>/dev/null; then
+  what="vfork+exec of a tiny static binary"
+  base_rate=$("$dir/forkexec" "$n" "$workers" "$dir/tiny")
+  start_precd
+  rate=$("$dir/forkexec" "$n" "$workers" "$dir/tiny")
+  marker='"argv":\["[^"]*/tiny","forkexec-bench"\]'
+else
+  what="bash loops of /bin/true (no gcc)"
+  n=$EXECS
+  base_rate=""
+  start_precd
+  t0=$(date +%s%N)
+  for w in $(seq "$workers"); do bash -c "for ((i=0; i<$n; i++)); do /bin/true; done" & done
+  wait $(jobs -p | grep -v "^$PRECD\$") 2>/dev/null || true
+  t1=$(date +%s%N)
+  rate=$(echo "$workers * $n * 1000000000 / ($t1 - $t0)" | bc)
+  marker='"argv":\["/bin/true"\]'
+fi
 sleep 1.5
 stop_precd
-total=$((workers * EXECS))
-recorded=$("$B/prec-cat" "$dir/log/prec.log" | grep -c '"argv":\["/bin/true"\]' || true)
+total=$((workers * n))
+recorded=$("$B/prec-cat" "$dir/log/prec.log" | grep -cE "$marker" || true)
 lost=$("$B/prec-cat" "$dir/log/prec.log" | "$B/prec-filter" 'record_type=loss' | wc -l)
-printf 'max rate: %d workers, %.0f execs/s; recorded %d of %d, %d loss records\n' \
-  "$workers" "$(echo "$total * 1000000000 / ($t1 - $t0)" | bc -l)" "$recorded" "$total" "$lost"
+printf 'max rate (%s, %d workers): %s execs/s with precd%s; recorded %d of %d, %d loss records\n' \
+  "$what" "$workers" "$rate" "${base_rate:+ ($base_rate without)}" "$recorded" "$total" "$lost"
