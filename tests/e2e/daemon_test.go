@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -308,5 +309,29 @@ func TestUnitCapabilities(t *testing.T) {
 	one(t, rows, "fail", filepath.Join(dir, "caps-missing"))
 	if strings.Contains(d.stderrText(), "not recorded") {
 		t.Errorf("precd lost a feature with the unit's capabilities:\n%s", d.stderrText())
+	}
+}
+
+// TestPrecFollow: prec -F on the live log shows a command when it starts and again when it ends, and
+// exits 0 on SIGTERM.
+func TestPrecFollow(t *testing.T) {
+	d := startPrecd(t, "")
+	var out bytes.Buffer
+	f := exec.Command(filepath.Join(binDir, "prec"), "-A", "-F", "-i", d.log, "-q", "argv~=follow-marker && comm=sh", "-f", "command,exit_status")
+	f.Stdout = &out
+	if err := f.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	sh(t, t.TempDir(), `sh -c 'sleep 0.5; exit 3' follow-marker; true`)
+	time.Sleep(1500 * time.Millisecond)
+	f.Process.Signal(syscall.SIGTERM)
+	if err := f.Wait(); err != nil {
+		t.Errorf("prec -F after SIGTERM: %v", err)
+	}
+	d.stop()
+	want := "sh -c 'sleep 0.5; exit 3' follow-marker -\nsh -c 'sleep 0.5; exit 3' follow-marker 3\n"
+	if got := out.String(); got != want {
+		t.Errorf("prec -F printed:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
