@@ -131,7 +131,7 @@ func (s *lines) Write(p []byte) (int, error) {
 
 func (s *lines) emit(line []byte) error {
 	s.lineNo++
-	if err := record.Scan(line, func(k, v []byte) bool { return true }); err != nil {
+	if err := record.Valid(line); err != nil {
 		s.problems.Addf(s.name, s.lineNo, "bad record: %v", err)
 		return nil
 	}

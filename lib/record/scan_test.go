@@ -72,6 +72,9 @@ func FuzzScan(f *testing.F) {
 		if jerr == nil && m != nil && err != nil {
 			t.Fatalf("Scan rejects valid %q: %v", b, err)
 		}
+		if verr := Valid(b); (verr == nil) != (err == nil) {
+			t.Fatalf("Valid %v, Scan %v on %q", verr, err, b)
+		}
 		if err == nil && jerr == nil && m != nil {
 			for _, k := range keys {
 				var uk string
@@ -120,5 +123,13 @@ func BenchmarkScan(b *testing.B) {
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		Scan(line, func(k, v []byte) bool { return true })
+	}
+}
+
+func BenchmarkValid(b *testing.B) {
+	line := []byte(`{"timestamp":"2026-11-22T13:33:29.485285684Z","event_id":"20261122133327-4","uid":0,"gid":0,"auid":4294967295,"session_id":4294967295,"user":"root","group":"root","pid":22808,"ppid":22807,"comm":"ls","exe":"/usr/bin/ls","cwd":"/tmp/w/w-inter","argv":["/usr/bin/ls","-la","/tmp/w/w-inter"],"argc":3,"cgroup":"/system.slice/agent/9df7b2067ca196d37dbc54ce8c3724a8","tty":"/dev/pts/0","tty_nr":34816,"source":"user","record_type":"start","parent_comm":"bash","parent_exe":"/usr/bin/bash","parent_cmdline":"bash --norc --noprofile -i","parent_tty":"/dev/pts/0","parent_tty_nr":34816}`)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		Valid(line)
 	}
 }
