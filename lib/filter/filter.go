@@ -3,7 +3,6 @@ package filter
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"github.com/prec-dev/prec/lib/jsonl"
@@ -41,52 +40,33 @@ func Compile(queries []string, jq string) (Options, error) {
 // Run copies the records of in that match to out, byte for byte. Bad lines are reported to
 // opt.Problems and skipped; the run then ends with the error of Problems.Err.
 func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
-	r := jsonl.NewReader(in, 0)
 	q := opt.Query
 	if q == nil {
 		q, _ = query.Compile() // matches every object
 	}
-	for n := 0; ; n++ {
-		if n&255 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err := jsonl.FlushIdle(r, out); err != nil {
-			return err
-		}
-		line, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, jsonl.ErrTooLong) {
-			opt.Problems.Addf(opt.Name, r.Line(), "bad record: line longer than %d bytes", jsonl.MaxLine)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			continue
-		}
+	err := jsonl.Each(ctx, in, out, opt.Name, opt.Problems, func(line []byte, n int64) error {
 		ok, err := q.Match(line)
 		if err != nil {
-			opt.Problems.Addf(opt.Name, r.Line(), "bad record: %v", err)
-			continue
+			opt.Problems.Addf(opt.Name, n, "bad record: %v", err)
+			return nil
 		}
 		if ok && opt.JQ != nil {
 			if ok, err = opt.JQ.Match(line); err != nil {
-				opt.Problems.Addf(opt.Name, r.Line(), "%v", err)
-				continue
+				opt.Problems.Addf(opt.Name, n, "%v", err)
+				return nil
 			}
 		}
 		if !ok {
-			continue
+			return nil
 		}
 		if _, err := out.Write(line); err != nil {
 			return err
 		}
-		if _, err := out.Write(nl); err != nil {
-			return err
-		}
+		_, err = out.Write(nl)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	return opt.Problems.Err()
 }

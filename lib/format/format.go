@@ -262,7 +262,7 @@ func newFormatter(out io.Writer, opt Options) (*formatter, error) {
 			return nil, fmt.Errorf("unknown field %q", n)
 		}
 		f.fields = append(f.fields, fd)
-		for _, k := range rawKeys(n) {
+		for _, k := range record.RawKeys(n) {
 			f.need(k)
 		}
 	}
@@ -297,20 +297,6 @@ func newFormatter(out io.Writer, opt Options) (*formatter, error) {
 		f.sorted = slices.CompactFunc(f.sorted, func(a, b *record.Field) bool { return a.Name == b.Name })
 	}
 	return f, nil
-}
-
-func rawKeys(name string) []string {
-	switch name {
-	case "command":
-		return []string{"argv", "exe", "comm"}
-	case "duration":
-		return []string{"duration_ns"}
-	case "euid":
-		return []string{"euid", "uid"}
-	case "egid":
-		return []string{"egid", "gid"}
-	}
-	return []string{name}
 }
 
 func (f *formatter) need(k string) {

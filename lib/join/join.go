@@ -62,36 +62,17 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 		opt.Window = DefaultWindow
 	}
 	j := &joiner{out: out, opt: opt, pending: map[string]*row{}, find: record.NewFinder("record_type", "event_id")}
-	r := jsonl.NewReader(in, 0)
-	for n := 0; ; n++ {
-		if n&255 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	err := jsonl.Each(ctx, in, out, opt.Name, opt.Problems, func(line []byte, n int64) error {
+		err := j.add(line)
+		var se *record.SyntaxError
+		if errors.As(err, &se) {
+			opt.Problems.Addf(opt.Name, n, "bad record: %v", err)
+			return nil
 		}
-		if err := jsonl.FlushIdle(r, out); err != nil {
-			return err
-		}
-		line, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, jsonl.ErrTooLong) {
-			opt.Problems.Addf(opt.Name, r.Line(), "bad record: line longer than %d bytes", jsonl.MaxLine)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			continue
-		}
-		if err := j.add(line); err != nil {
-			var se *record.SyntaxError
-			if errors.As(err, &se) {
-				opt.Problems.Addf(opt.Name, r.Line(), "bad record: %v", err)
-				continue
-			}
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	for j.head < len(j.queue) && !opt.Follow { // in follow mode every start went out already
 		if err := j.emitHead(); err != nil {

@@ -5,6 +5,7 @@ package jsonl
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -172,4 +173,34 @@ func FlushIdle(r *Reader, w io.Writer) error {
 		return f.Flush()
 	}
 	return nil
+}
+
+// Each calls fn with every non-empty line of in, and its number, until in ends, ctx is done or fn
+// fails. It flushes out (when it can be flushed) whenever the next read may block, so that live input
+// flows through; a line over MaxLine is reported to problems and skipped.
+func Each(ctx context.Context, in io.Reader, out io.Writer, name string, problems *Problems, fn func(line []byte, n int64) error) error {
+	r := NewReader(in, 0)
+	for n := 0; ; n++ {
+		if n&255 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := FlushIdle(r, out); err != nil {
+			return err
+		}
+		line, err := r.Next()
+		switch {
+		case err == io.EOF:
+			return nil
+		case errors.Is(err, ErrTooLong):
+			problems.Addf(name, r.Line(), "bad record: line longer than %d bytes", MaxLine)
+			continue
+		case err != nil:
+			return err
+		case len(line) == 0:
+			continue
+		}
+		if err := fn(line, r.Line()); err != nil {
+			return err
+		}
+	}
 }

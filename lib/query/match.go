@@ -58,25 +58,10 @@ func (q *Query) walk(n node) {
 	case *clause:
 		name := n.field.Name
 		q.names[name] = true
-		for _, k := range rawKeys(name) {
+		for _, k := range record.RawKeys(name) {
 			q.need(k)
 		}
 	}
-}
-
-// rawKeys are the record keys a field is computed from.
-func rawKeys(name string) []string {
-	switch name {
-	case "command":
-		return []string{"argv", "exe", "comm"}
-	case "duration":
-		return []string{"duration_ns"}
-	case "euid":
-		return []string{"euid", "uid"}
-	case "egid":
-		return []string{"egid", "gid"}
-	}
-	return []string{name}
 }
 
 // Names reports whether the query names field.

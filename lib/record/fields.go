@@ -104,3 +104,19 @@ func Lookup(name string) *Field { return byName[name] }
 
 // DefaultFields is what prec prints without -f.
 var DefaultFields = []string{"timestamp", "user", "group", "command"}
+
+// RawKeys are the record keys a field's value comes from: itself, or for derived fields (command,
+// duration) and defaulted ones (euid, egid) the keys they are computed from.
+func RawKeys(name string) []string {
+	switch name {
+	case "command":
+		return []string{"argv", "exe", "comm"}
+	case "duration":
+		return []string{"duration_ns"}
+	case "euid":
+		return []string{"euid", "uid"}
+	case "egid":
+		return []string{"egid", "gid"}
+	}
+	return []string{name}
+}
