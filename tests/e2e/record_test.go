@@ -436,3 +436,37 @@ int main(void) {
 		t.Errorf("native failure marked 32-bit: %v", r)
 	}
 }
+
+// TestLastThreadExit: the main thread leaves first (pthread_exit), another thread ends the process
+// later with exit(5): the end record comes with the last thread, with its status.
+func TestLastThreadExit(t *testing.T) {
+	requireBPF(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "threads.c")
+	os.WriteFile(src, []byte(`#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void *late(void *arg) { usleep(300000); exit(5); }
+int main(void) {
+	pthread_t t;
+	pthread_create(&t, 0, late, 0);
+	pthread_exit(0);
+}
+`), 0o644)
+	prog := filepath.Join(dir, "threads-marker")
+	if out, err := exec.Command("gcc", "-pthread", "-o", prog, src).CombinedOutput(); err != nil {
+		t.Skipf("e2e: cannot build a C test program: %v %s", err, out)
+	}
+	d := startPrecd(t, "")
+	err := exec.Command(prog).Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
+		t.Fatalf("run: %v", err)
+	}
+	settle()
+	d.stop()
+	r := one(t, d.rows(), "command", "threads-marker")
+	eq(t, r, "exit_status", 5)
+	if ns := num(r["duration_ns"]); ns < 300_000_000 {
+		t.Errorf("duration_ns %d: the end came with the first thread, not the last", ns)
+	}
+}
