@@ -87,6 +87,9 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 		return err
 	}
 	t := &tail{n: opt.Last}
+	if opt.Follow {
+		t.find, t.ids = record.NewFinder("event_id"), map[string]int{}
+	}
 	r := jsonl.NewReader(in, 0)
 	next := func() ([]byte, int64, error) {
 		if t.n == 0 {
@@ -141,17 +144,41 @@ type tail struct {
 	lines [][]byte
 	nos   []int64
 	next  int
+	// With follow input, a command comes twice (started, then finished): the later row takes the
+	// earlier one's place, so the last N rows are N commands. ids maps an event_id to its slot.
+	find *record.Finder
+	ids  map[string]int
+	slot []string
 }
 
 func (t *tail) keep(line []byte, no int64) {
+	id := ""
+	if t.find != nil && t.find.Find(line) == nil {
+		id, _ = record.String(t.find.Vals[0])
+		if k, ok := t.ids[id]; ok && id != "" {
+			t.lines[k] = append(t.lines[k][:0], line...)
+			t.nos[k] = no
+			return
+		}
+	}
+	k := t.next
 	if len(t.lines) < t.n {
 		t.lines = append(t.lines, slices.Clone(line))
 		t.nos = append(t.nos, no)
-		return
+		t.slot = append(t.slot, "")
+		k = len(t.lines) - 1
+	} else {
+		t.lines[k] = append(t.lines[k][:0], line...)
+		t.nos[k] = no
+		t.next = (t.next + 1) % t.n
 	}
-	t.lines[t.next] = append(t.lines[t.next][:0], line...)
-	t.nos[t.next] = no
-	t.next = (t.next + 1) % t.n
+	if t.ids != nil {
+		delete(t.ids, t.slot[k])
+		t.slot[k] = id
+		if id != "" {
+			t.ids[id] = k
+		}
+	}
 }
 
 func (t *tail) release(f *formatter) error {

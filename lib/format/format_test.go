@@ -121,3 +121,24 @@ func TestQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowLast: with live input, a command's finished row replaces its provisional one among the
+// last N, so -F -n N starts with N commands, as the reference's backfill does.
+func TestFollowLast(t *testing.T) {
+	in := strings.Join([]string{
+		`{"event_id":"1","argv":["a"],"record_type":"command"}`,
+		`{"event_id":"1","argv":["a"],"record_type":"command","exit_status":0}`,
+		`{"event_id":"2","argv":["b"],"record_type":"command"}`,
+		`{"argv":["f"],"record_type":"fail"}`,
+		`{"event_id":"2","argv":["b"],"record_type":"command","exit_status":1}`,
+		`{"event_id":"3","argv":["c"],"record_type":"command"}`,
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	err := Run(context.Background(), strings.NewReader(in), &out, Options{Follow: true, Last: 3, Fields: []string{"command", "exit_status"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "b 1\nf -\nc -\n"; out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
