@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "package.sh: needs root (dpkg -i)"; exit 1; }
-if dpkg -s prec >/dev/null 2>&1; then echo "package.sh: prec is installed here already; not touching it"; exit 1; fi
+if dpkg -s prec >/dev/null 2>&1; then
+  if [ "${CI:-}" = true ]; then dpkg -P prec >/dev/null  # left by an interrupted run on this machine
+  else echo "package.sh: prec is installed here already; not touching it (CI=true purges it)"; exit 1; fi
+fi
 fail=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
 
