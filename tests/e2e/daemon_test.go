@@ -335,3 +335,21 @@ func TestPrecFollow(t *testing.T) {
 		t.Errorf("prec -F printed:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+// TestTree: --tree on real records links commands by process identity: a child under its shell, and
+// the image a shell exec'ed into under the shell's own row.
+func TestTree(t *testing.T) {
+	d := startPrecd(t, "")
+	sh(t, t.TempDir(), `sh -c '/bin/true tree-child; exec /bin/true tree-exec' tree-parent`)
+	settle()
+	d.stop()
+	out, err := exec.Command(filepath.Join(binDir, "prec"), "-A", "-i", d.log, "--tree", "-f", "command",
+		"-q", "argv~=tree- && comm!=bash").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := "sh -c '/bin/true tree-child; exec /bin/true tree-exec' tree-parent\n`- /bin/true tree-child\n`- /bin/true tree-exec\n"
+	if string(out) != want {
+		t.Errorf("prec --tree:\n%s\nwant:\n%s", out, want)
+	}
+}
