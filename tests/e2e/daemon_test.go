@@ -353,3 +353,48 @@ func TestTree(t *testing.T) {
 		t.Errorf("prec --tree:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestLossStop: with lost_samples_action = "stop", precd exits 1 with one line once events are lost.
+func TestLossStop(t *testing.T) {
+	d := startPrecd(t, "ring_buffer_size = 65536\nlost_samples_action = \"stop\"")
+	d.cmd.Process.Signal(syscall.SIGSTOP)
+	sh(t, t.TempDir(), `for i in $(seq 1000); do /bin/true; done`)
+	d.cmd.Process.Signal(syscall.SIGCONT)
+	select {
+	case err := <-d.done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Errorf("precd exited with %v, want status 1", err)
+		}
+		if !strings.Contains(d.stderrText(), "lost_samples_action is stop") {
+			t.Errorf("stderr: %s", d.stderrText())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("precd did not stop on loss")
+	}
+}
+
+// TestNotRoot: without root, precd says so in one line and exits 1.
+func TestNotRoot(t *testing.T) {
+	requireBPF(t)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("e2e: setpriv (util-linux) not installed")
+	}
+	dir, err := os.MkdirTemp("", "prec-e2e-nobody-") // reachable by nobody
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin, _ := os.ReadFile(filepath.Join(binDir, "precd"))
+	os.WriteFile(filepath.Join(dir, "precd"), bin, 0o755)
+	conf := filepath.Join(dir, "precd.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("log_path = %q\n", filepath.Join(dir, "prec.log"))), 0o644)
+	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		filepath.Join(dir, "precd"), "-c", conf).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("precd as nobody: %v %s", err, out)
+	}
+	if msg := strings.TrimSpace(string(out)); msg != "precd: must run as root (loads BPF programs)" {
+		t.Errorf("message %q", msg)
+	}
+}
