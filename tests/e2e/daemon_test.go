@@ -398,3 +398,28 @@ func TestNotRoot(t *testing.T) {
 		t.Errorf("message %q", msg)
 	}
 }
+
+// TestCompressModes: each compression writes a log of its format that prec reads back whole.
+func TestCompressModes(t *testing.T) {
+	for mode, magic := range map[string]string{"no": "{", "gz": "\x1f\x8b", "zstd": "\x28\xb5\x2f\xfd"} {
+		t.Run(mode, func(t *testing.T) {
+			d := startPrecd(t, fmt.Sprintf("compress = %q", mode))
+			sh(t, t.TempDir(), `for i in $(seq 20); do /bin/true compress-marker-$i; done`)
+			settle()
+			d.stop()
+			head := make([]byte, 4)
+			f, err := os.Open(d.log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Read(head)
+			f.Close()
+			if !strings.HasPrefix(string(head), magic) {
+				t.Errorf("log starts with %q, want %q", head, magic)
+			}
+			if n := len(find(d.rows(), "command", "compress-marker-")); n != 20 {
+				t.Errorf("%d of 20 commands read back", n)
+			}
+		})
+	}
+}
