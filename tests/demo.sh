@@ -15,13 +15,13 @@ grep -q 'msg=recording' "$dir/precd.err" || { cat "$dir/precd.err" >&2; exit 1; 
   ls / >/dev/null
   /bin/echo 'hello world' "$(printf 'esc\033[31m')" '' >/dev/null
   sh -c 'exit 3' || true
-  sh -c 'kill -KILL $$' 2>/dev/null || true
+  bash -c "sh -c 'kill -KILL \$\$'" 2>/dev/null || true # (bash would report the kill on stderr)
   /no/such/program 2>/dev/null || true
   bash -c 'sleep 0.1 & wait'
 )
 sleep 0.5
 kill -TERM $pid; wait $pid || true
 trap - EXIT
-echo "== prec -A -i $dir/prec.log -f +exit_status,duration_ns,record_type --tree"
+echo "== prec -A -i $dir/prec.log -q cwd=/tmp -f +exit_status,duration_ns,record_type --tree"
 bin/prec -A -i "$dir/prec.log" -q "cwd=/tmp" -f +exit_status,duration_ns,record_type --tree
 echo "== raw records: bin/prec-cat $dir/prec.log; precd's log: $dir/precd.err"
