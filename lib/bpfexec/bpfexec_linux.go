@@ -310,9 +310,6 @@ func (p *Probe) Read(timeout time.Duration) ([]byte, error) {
 	return p.rec.RawSample, nil
 }
 
-// Pending is the number of bytes waiting in the ring buffer.
-func (p *Probe) Pending() int { return p.rd.AvailableBytes() }
-
 // Counters returns, per event type (CntExec, ...), how many events the kernel sent and dropped.
 func (p *Probe) Counters() (sent, dropped [NumCounters]uint64, err error) {
 	for i := 0; i < NumCounters; i++ {

@@ -92,8 +92,8 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	}
 	r := jsonl.NewReader(in, 0)
 	next := func() ([]byte, int64, error) {
-		if t.n == 0 {
-			if err := jsonl.FlushIdle(r, f.flushTarget()); err != nil {
+		if t.n == 0 && r.Buffered() == 0 { // the next read may block: show what we have
+			if err := f.flush(); err != nil {
 				return nil, 0, err
 			}
 		}
@@ -101,7 +101,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 		return line, r.Line(), err
 	}
 	if opt.Follow && opt.Last > 0 {
-		next = idleAware(ctx, r, func() error { return t.release(f) }, f.flushTarget)
+		next = idleAware(ctx, r, func() error { return t.release(f) }, f.flush)
 	}
 	for n := 0; ; n++ {
 		if n&255 == 0 && ctx.Err() != nil {
@@ -190,10 +190,7 @@ func (t *tail) release(f *formatter) error {
 		}
 	}
 	t.lines, t.nos = nil, nil
-	if fl, ok := f.flushTarget().(interface{ Flush() error }); ok {
-		return fl.Flush()
-	}
-	return nil
+	return f.flush()
 }
 
 // followIdle is how long live input must pause for the rows before it to count as the backlog.
@@ -201,7 +198,7 @@ const followIdle = 300 * time.Millisecond
 
 // idleAware reads lines in a goroutine and calls onIdle once, the first time no line comes for
 // followIdle. It flushes the output whenever it is about to wait.
-func idleAware(ctx context.Context, r *jsonl.Reader, onIdle func() error, out func() io.Writer) func() ([]byte, int64, error) {
+func idleAware(ctx context.Context, r *jsonl.Reader, onIdle func() error, flush func() error) func() ([]byte, int64, error) {
 	type item struct {
 		line []byte
 		no   int64
@@ -230,10 +227,8 @@ func idleAware(ctx context.Context, r *jsonl.Reader, onIdle func() error, out fu
 			default:
 			}
 			if idle == nil {
-				if fl, ok := out().(interface{ Flush() error }); ok {
-					if err := fl.Flush(); err != nil {
-						return nil, 0, err
-					}
+				if err := flush(); err != nil {
+					return nil, 0, err
 				}
 				select {
 				case it := <-ch:
@@ -332,11 +327,18 @@ func (f *formatter) need(k string) {
 	}
 }
 
-func (f *formatter) flushTarget() io.Writer {
+// flush pushes out what was formatted: CSV's own buffer, then out's if it has one.
+func (f *formatter) flush() error {
 	if f.csv != nil {
 		f.csv.Flush()
+		if err := f.csv.Error(); err != nil {
+			return err
+		}
 	}
-	return f.out
+	if fl, ok := f.out.(interface{ Flush() error }); ok {
+		return fl.Flush()
+	}
+	return nil
 }
 
 func (f *formatter) finish() error {

@@ -67,15 +67,6 @@ func (q *Query) walk(n node) {
 // Names reports whether the query names field.
 func (q *Query) Names(field string) bool { return q.names[field] }
 
-// Fields returns the names of the fields the query names.
-func (q *Query) Fields() []string {
-	var out []string
-	for n := range q.names {
-		out = append(out, n)
-	}
-	return out
-}
-
 // Match reports whether the record in line matches. The error is about the line: not a JSON object.
 func (q *Query) Match(line []byte) (bool, error) {
 	if err := q.find.Find(line); err != nil {

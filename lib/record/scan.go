@@ -155,18 +155,6 @@ func literalByte(c byte) bool {
 // SkipString returns the index just past the JSON string that starts at b[i] (a '"').
 func SkipString(b []byte, i int) (int, error) { return skipString(b, i) }
 
-// Get returns the raw value of key in line, and whether it is there.
-func Get(line []byte, key string) (val []byte, ok bool, err error) {
-	err = Scan(line, func(k, v []byte) bool {
-		if string(k) == key {
-			val, ok = v, true
-			return false
-		}
-		return true
-	})
-	return val, ok, err
-}
-
 // String decodes a raw JSON string value; null and absent values give "".
 func String(raw []byte) (string, error) {
 	if len(raw) < 2 || raw[0] != '"' {

@@ -34,27 +34,25 @@ func TestScanErrors(t *testing.T) {
 
 func TestGetAndDecode(t *testing.T) {
 	line := []byte(`{"argv":["a","b c","\u00e9\n"],"uid":1000,"s":"\u003cx\u003e","n":null}`)
-	raw, ok, err := Get(line, "argv")
-	if err != nil || !ok {
-		t.Fatal(ok, err)
+	f := NewFinder("argv", "uid", "s", "n", "missing")
+	if err := f.Find(line); err != nil {
+		t.Fatal(err)
 	}
+	raw := f.Vals[0]
 	args, err := Strings(raw)
 	if err != nil || fmt.Sprintf("%q", args) != `["a" "b c" "é\n"]` {
 		t.Errorf("Strings = %q, %v", args, err)
 	}
-	raw, _, _ = Get(line, "uid")
-	if n, ok := Int(raw); !ok || n != 1000 {
+	if n, ok := Int(f.Vals[1]); !ok || n != 1000 {
 		t.Errorf("Int = %d %v", n, ok)
 	}
-	raw, _, _ = Get(line, "s")
-	if s, err := String(raw); err != nil || s != "<x>" {
+	if s, err := String(f.Vals[2]); err != nil || s != "<x>" {
 		t.Errorf("String = %q %v", s, err)
 	}
-	raw, _, _ = Get(line, "n")
-	if _, ok := Int(raw); ok {
+	if _, ok := Int(f.Vals[3]); ok {
 		t.Error("Int(null) ok")
 	}
-	if _, ok, _ := Get(line, "missing"); ok {
+	if f.Vals[4] != nil {
 		t.Error("missing key found")
 	}
 }
