@@ -30,7 +30,8 @@ could not hand events over. Every value is captured in the kernel at the time of
 
 SIGHUP reopens the log (after logrotate renamed it); SIGTERM and SIGINT stop recording, write what
 the kernel already sent and exit 0. precd needs root and a kernel 5.8 or later with BTF; it refuses
-to start a second time on the same log.`,
+to start a second time on the same log, and to read a configuration file that anyone but root could
+have written (a file or a directory above it owned by another user, or writable by group or others).`,
 }
 
 func main() {

@@ -45,10 +45,28 @@ var legacyKeys = []string{"include_uids", "exclude_uids", "include_gids", "exclu
 
 // LoadConfig reads the TOML file at path; a missing file means all defaults. Any unknown key or
 // invalid value is an error naming the key and the value.
-func LoadConfig(path string) (*Config, error) {
+// The file, and every directory above it, must be owned by root (or by the user precd runs as) and
+// not writable by group or others (see checkTrusted): whoever can write it chooses the log and the
+// rules that hide commands.
+func LoadConfig(path string) (*Config, error) { return load(path, true) }
+
+func load(path string, trusted bool) (*Config, error) {
 	c := &Config{}
-	md, err := toml.DecodeFile(path, c)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, c.normalize()
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if trusted {
+		if err := checkTrusted(f); err != nil {
+			return nil, err
+		}
+	}
+	md, err := toml.NewDecoder(f).Decode(c)
+	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return nil, fmt.Errorf("%s: line %d: %s", path, pe.Position.Line, pe.Message)
@@ -138,7 +156,7 @@ func LogPath(path string) (string, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return DefaultLogPath, nil
 	}
-	c, err := LoadConfig(path)
+	c, err := load(path, false) // prec only reads the path; the daemon is what must not be misled
 	if err != nil {
 		return "", err
 	}

@@ -165,3 +165,66 @@ func TestLockAndPrefix(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestUntrustedConfig: a configuration anyone but root could have written is refused, naming the file
+// and its mode; one in a sticky world-writable directory (/tmp) is accepted.
+func TestUntrustedConfig(t *testing.T) {
+	good := write(t, "compress = \"gz\"\n")
+	if _, err := LoadConfig(good); err != nil {
+		t.Fatalf("a file only its owner writes: %v", err)
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T) string
+		want  string
+	}{
+		{"world-writable file", func(t *testing.T) string {
+			p := write(t, "")
+			os.Chmod(p, 0o666)
+			return p
+		}, "configuration file writable by group or others (mode 0666)"},
+		{"group-writable file", func(t *testing.T) string {
+			p := write(t, "")
+			os.Chmod(p, 0o664)
+			return p
+		}, "(mode 0664)"},
+		{"directory writable by others", func(t *testing.T) string {
+			p := write(t, "")
+			os.Chmod(filepath.Dir(p), 0o777)
+			return p
+		}, "directory writable by group or others (mode 0777)"},
+		{"symlink to a world-writable file", func(t *testing.T) string {
+			target := write(t, "")
+			os.Chmod(target, 0o646)
+			link := filepath.Join(t.TempDir(), "precd.conf")
+			if err := os.Symlink(target, link); err != nil {
+				t.Fatal(err)
+			}
+			return link
+		}, "(mode 0646)"},
+		{"file owned by another user", func(t *testing.T) string {
+			if os.Geteuid() != 0 {
+				t.Skip("needs root to give a file to another user")
+			}
+			p := write(t, "")
+			if err := os.Chown(p, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, "configuration file owned by uid 65534"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.setup(t)
+			_, err := LoadConfig(p)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("LoadConfig(%s) = %v, want an error with %q", p, err, tc.want)
+			}
+			if !strings.Contains(err.Error(), "precd.conf") {
+				t.Errorf("the error does not name the file: %v", err)
+			}
+			if _, err := LogPath(p); err != nil {
+				t.Errorf("prec reads the log path of any file it can read: %v", err)
+			}
+		})
+	}
+}

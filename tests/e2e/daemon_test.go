@@ -151,6 +151,20 @@ func TestBadConfig(t *testing.T) {
 			t.Errorf("%s: message %q, want one line with %q", conf, msg, want)
 		}
 	}
+	// A configuration another user could have written is refused: it chooses the log and the rules.
+	path := filepath.Join(dir, "open.conf")
+	os.WriteFile(path, []byte(fmt.Sprintf("log_path = %q\n", filepath.Join(dir, "log"))), 0o644)
+	os.Chmod(path, 0o666)
+	out, err := exec.Command(filepath.Join(binDir, "precd"), "-c", path).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("world-writable config: %v", err)
+	}
+	if msg := strings.TrimSpace(string(out)); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, path+": configuration file writable by group or others (mode 0666)") {
+		t.Errorf("world-writable config: message %q", msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "log")); err == nil {
+		t.Errorf("precd created the log of a configuration it refused")
+	}
 }
 
 // TestPrecShowsRecords: the everyday command on the daemon's real log: text with quoting, CSV, JSON,
