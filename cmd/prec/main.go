@@ -21,7 +21,7 @@ import (
 )
 
 type options struct {
-	Input     cli.Filename `short:"i" long:"input" value-name:"FILE" description:"Log to read (default: log_path of the configuration, else /var/log/prec/prec.log)"`
+	Input     cli.Filename `short:"i" long:"input" value-name:"FILE" description:"Log to read, - for standard input (default: log_path of the configuration, else /var/log/prec/prec.log)"`
 	AllLogs   bool         `short:"a" long:"all-logs" description:"Read the rotated logs too, oldest first (with -F: for the rows shown before following)"`
 	AnySource bool         `short:"A" long:"any-source" description:"Show commands of every source (same as -s any)"`
 	Source    string       `short:"s" long:"source" default:"user" value-name:"user|system|any" description:"Show commands of this source; a query that names source overrides it"`
@@ -70,6 +70,11 @@ func run(args []string, std cli.Stdio) int {
 	})
 }
 
+// logPath is the log_path of precd's configuration at path (the default log when there is no file).
+// It is prec's one use of lib/daemon, which links cilium/ebpf and TOML: with lib/config, this line
+// becomes config.LogPath.
+var logPath = daemon.LogPath
+
 // Plan is the list of stages for the flags: the same ones, with the same options, that the shell
 // pipeline prec-cat | prec-join | prec-filter | prec-fmt runs.
 func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
@@ -109,22 +114,24 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 	}
 	path := string(opt.Input)
 	if path == "" {
-		if path, err = daemon.LogPath(string(opt.Config)); err != nil {
+		if path, err = logPath(string(opt.Config)); err != nil {
 			return nil, err
 		}
 	}
 	problems := func(stage string) *jsonl.Problems { return jsonl.NewProblems(std.Err, "prec: "+stage+": ") }
 	cat := logio.CatOptions{Paths: []string{path}, All: opt.AllLogs, Follow: opt.Follow, Problems: problems("cat")}
-	if opt.Follow && opt.Limit > 0 {
-		cat.Last = -1 // the rows to show before following are picked after the filter
+	if opt.Follow && opt.Limit > 0 || path == "-" {
+		// The rows to show before following are picked after the filter; standard input is
+		// shown as it comes: it has no end to start following from.
+		cat.Last = -1
 	}
 	jo := join.Options{Follow: opt.Follow, Problems: problems("join")}
 	fl.Problems = problems("filter")
 	fo.FullTime, fo.Tree, fo.Follow = opt.FullTime, opt.Tree, opt.Follow
 	fo.Problems = problems("fmt")
 	stages := []pipeline.Stage{
-		{Name: "cat", Run: func(ctx context.Context, _ io.Reader, w io.Writer) error {
-			return logio.Cat(ctx, nil, w, cat)
+		{Name: "cat", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {
+			return logio.Cat(ctx, r, w, cat) // r: standard input, for -i -
 		}},
 		{Name: "join", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {
 			return join.Run(ctx, r, w, jo)
