@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/cli/fmtflags"
 	"github.com/prec-dev/prec/lib/daemon"
 	"github.com/prec-dev/prec/lib/filter"
 	"github.com/prec-dev/prec/lib/format"
@@ -27,19 +28,17 @@ type options struct {
 	Source    string       `short:"s" long:"source" default:"user" value-name:"user|system|any" description:"Show commands of this source; a query that names source overrides it"`
 	Query     []string     `short:"q" long:"query" value-name:"QUERY" unquote:"false" description:"Filter: key op value clauses (op: = != > >= < <= ~= !~=) joined by && and ||, with ( ) and \"quoted values\"; repeatable (all must match)"`
 	JQ        string       `long:"jq" value-name:"EXPR" unquote:"false" description:"Also keep only rows for which this jq expression is neither false nor null"`
-	Fields    string       `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list (timestamp,user,group,command); all: every field"`
-	FullTime  bool         `long:"full-time" description:"Print timestamps in full (RFC 3339, nanoseconds)"`
-	Limit     int          `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with -F: the last N rows before following (0: none)"`
-	Follow    bool         `short:"F" long:"follow" description:"Follow the log: print each command when it starts, and again when it ends"`
-	Tree      bool         `long:"tree" description:"Text: indent each command under the process that started it"`
-	Output    string       `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format"`
-	Color     string       `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
-	Config    cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
+	fmtflags.Flags
+	Config cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
 }
 
 var command = cli.Command{
 	Name: "prec", Section: 1,
 	Short: "show the commands precd recorded",
+	Help: map[string]string{
+		"limit":  "Print only the last N rows (0: all); with -F: the last N rows before following (0: none)",
+		"follow": "Follow the log: print each command when it starts, and again when it ends",
+	},
 	Long: `prec reads the log precd writes (log_path of /etc/prec/precd.conf, else /var/log/prec/prec.log),
 joins each command's start and end records into one row, keeps the rows that match the queries, and
 prints them as text, CSV or JSON. By default it shows commands typed in a terminal's shell
@@ -78,9 +77,9 @@ var logPath = daemon.LogPath
 // Plan is the list of stages for the flags: the same ones, with the same options, that the shell
 // pipeline prec-cat | prec-join | prec-filter | prec-fmt runs.
 func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
-	fo, err := format.FromFlags(opt.Output, "", opt.Limit, opt.Color, std.OutTerminal, std.Getenv("NO_COLOR"))
+	fo, err := opt.Options(std)
 	if err != nil {
-		return nil, cli.Usagef("%v", err)
+		return nil, err
 	}
 	switch opt.Source {
 	case "", "user", "system", "any":
@@ -89,14 +88,6 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 	}
 	if opt.AnySource {
 		opt.Source = "any"
-	}
-	if opt.Tree && opt.Follow {
-		return nil, cli.Usagef("--tree cannot be used with --follow (-F)")
-	}
-	if opt.Fields != "" {
-		if fo.Fields, err = format.ParseFields(opt.Fields); err != nil {
-			return nil, cli.Usagef("%v", err)
-		}
 	}
 	queries := opt.Query
 	fl, err := filter.Compile(queries, opt.JQ)
@@ -127,7 +118,6 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 	}
 	jo := join.Options{Follow: opt.Follow, Problems: problems("join")}
 	fl.Problems = problems("filter")
-	fo.FullTime, fo.Tree, fo.Follow = opt.FullTime, opt.Tree, opt.Follow
 	fo.Problems = problems("fmt")
 	stages := []pipeline.Stage{
 		{Name: "cat", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {

@@ -73,6 +73,7 @@ func TestPrec(t *testing.T) {
 		{"unknown flag", []string{"--bogus"}, "", "prec: unknown flag `bogus'", 2},
 		{"stray argument", []string{"-i", log, "extra"}, "", `unexpected argument "extra"`, 2},
 		{"help", []string{"-h"}, "~Usage:\n  prec [OPTIONS]", "", 0},
+		{"help: prec's own -F", []string{"-h"}, "~  -F, --follow                     Follow the log: print each command when it", "", 0},
 		{"version", []string{"--version"}, "~prec dev (commit none", "", 0},
 	} {
 		check(t, r, "")

@@ -85,6 +85,9 @@ type Command struct {
 	Short   string // one line: what it does
 	Long    string // paragraphs for -h and the manual page's DESCRIPTION
 	Usage   string // after the name in the synopsis; "" means "[OPTIONS]"
+	// Help gives flags, by long name, a description other than their struct tag's: a flag struct
+	// two programs embed may mean a little more in one of them.
+	Help map[string]string
 }
 
 func newParser(cmd Command, opts any) (*flags.Parser, *versionFlag) {
@@ -95,6 +98,13 @@ func newParser(cmd Command, opts any) (*flags.Parser, *versionFlag) {
 	}
 	if _, err := p.AddGroup("Options", "", opts); err != nil {
 		panic(err) // a malformed options struct: a programming error
+	}
+	for long, desc := range cmd.Help {
+		o := p.FindOptionByLongName(long)
+		if o == nil {
+			panic("cli: Help for unknown flag --" + long)
+		}
+		o.Description = desc
 	}
 	v := &versionFlag{}
 	if _, err := p.AddGroup("Other", "", v); err != nil {
