@@ -114,6 +114,12 @@ func helper(stage string) int {
 			for n := 0; ; n++ {
 				n ^= n >> 3
 			}
+		case "blocked-write": // the reader of our output stopped reading, but keeps the pipe open
+			for {
+				if _, err := std.Out.Write(make([]byte, 64<<10)); err != nil {
+					return err
+				}
+			}
 		case "fails-when-stopped":
 			<-ctx.Done()
 			return errors.New("could not finish")
@@ -135,6 +141,15 @@ func start(t *testing.T, stage string, env ...string) *proc {
 	cmd.Env = append(os.Environ(), append(env, "CLI_TEST_STAGE="+stage)...)
 	var out, rest bytes.Buffer
 	cmd.Stdout = &out
+	if stage == "blocked-write" {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		defer w.Close()
+		cmd.Stdout = w
+	}
 	errPipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -192,6 +207,7 @@ func TestSignal(t *testing.T) {
 		{"fails-when-stopped", syscall.SIGTERM, 1, "kept\n"}, // a failure of its own is still one
 		{"stuck", syscall.SIGTERM, 0, "-"},                   // ended after Grace
 		{"stuck", syscall.SIGINT, 0, "-"},
+		{"blocked-write", syscall.SIGTERM, 0, "-"},
 	} {
 		t.Run(fmt.Sprintf("%s/%v", c.stage, c.sig), func(t *testing.T) {
 			p := start(t, c.stage)
