@@ -17,15 +17,6 @@ func Flush(w io.Writer) error {
 	return nil
 }
 
-// FlushIdle flushes w (when it can be flushed) if r has nothing buffered, that is when the next read
-// may block: a batch run stays buffered while a follow-mode run shows each record as it comes.
-func FlushIdle(r *Reader, w io.Writer) error {
-	if r.Buffered() > 0 {
-		return nil
-	}
-	return Flush(w)
-}
-
 // Each calls fn with every non-empty line of in, and its number, until in ends, ctx is done or fn
 // fails. It flushes out (when it can be flushed) whenever the next read may block, so that live input
 // flows through; a line over MaxLine is reported to problems and skipped. It is EachWith with
