@@ -37,9 +37,12 @@ func NewReader(r io.Reader, max int) *Reader {
 // ErrTooLong (the line is consumed, and counted).
 func (r *Reader) Next() ([]byte, error) {
 	b, err := r.br.ReadSlice('\n')
-	if err == nil {
+	if err == nil || err == io.EOF && len(b) > 0 {
 		r.line++
-		return trimEOL(b), nil
+		if b = trimEOL(b); len(b) > r.max {
+			return nil, ErrTooLong
+		}
+		return b, nil
 	}
 	if err == bufio.ErrBufferFull {
 		r.buf = append(r.buf[:0], b...)
@@ -63,10 +66,6 @@ func (r *Reader) Next() ([]byte, error) {
 			return nil, ErrTooLong
 		}
 		return trimEOL(r.buf), nil
-	}
-	if err == io.EOF && len(b) > 0 {
-		r.line++
-		return b, nil
 	}
 	return nil, err
 }
