@@ -18,7 +18,7 @@ type options struct {
 }
 
 var command = cli.Command{
-	Name: "prec-fmt", Section: 1,
+	Name: "prec-fmt", Section: 1, Grace: cli.Grace,
 	Short: "print prec records as text, CSV or JSON",
 	Long: `prec-fmt prints the records of standard input. Text rows are fields separated by spaces, with
 - for an empty value, arguments shell-quoted where needed and control characters escaped; CSV and

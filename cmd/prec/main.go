@@ -33,7 +33,7 @@ type options struct {
 }
 
 var command = cli.Command{
-	Name: "prec", Section: 1,
+	Name: "prec", Section: 1, Grace: cli.Grace,
 	Short: "show the commands precd recorded",
 	Help: map[string]string{
 		"limit":  "Print only the last N rows (0: all); with -F: the last N rows before following (0: none)",

@@ -88,6 +88,10 @@ type Command struct {
 	// Help gives flags, by long name, a description other than their struct tag's: a flag struct
 	// two programs embed may mean a little more in one of them.
 	Help map[string]string
+	// Grace, when above 0, bounds how long a run may take to end after SIGINT or SIGTERM: then the
+	// process is ended (status 0), and a second signal ends it at once. The readers use Grace; 0
+	// (precd) leaves the stop to fn, whose shutdown writes what it holds to the log.
+	Grace time.Duration
 }
 
 func newParser(cmd Command, opts any) (*flags.Parser, *versionFlag) {
@@ -131,9 +135,9 @@ func writeManPage(w io.Writer, p *flags.Parser, cmd Command) error {
 //
 // SIGINT and SIGTERM cancel fn's context. A signal is not a failure: the run it stops ends with
 // status 0, whatever it was doing (following a log, or a batch run cut short), unless fn returns a
-// failure of its own. With the Stdio of OS, a run that has not ended Grace after the signal (a stage
-// that does not watch ctx, a write blocked on a full pipe) is ended there with status 0, and a second
-// signal ends it at once, also with 0.
+// failure of its own. With cmd.Grace set and the Stdio of OS, a run that has not ended cmd.Grace
+// after the signal (a stage that does not watch ctx, a write blocked on a full pipe) is ended there
+// with status 0, and a second signal ends it at once, also with 0.
 func Run(cmd Command, args []string, std Stdio, opts any, fn func(ctx context.Context, std Stdio, rest []string) error) int {
 	name := cmd.Name
 	if std.Getenv == nil {
@@ -169,7 +173,11 @@ func Run(cmd Command, args []string, std Stdio, opts any, fn func(ctx context.Co
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	defer onSignal(cancel, std.exit)()
+	exit := std.exit
+	if cmd.Grace <= 0 {
+		exit = nil
+	}
+	defer onSignal(cancel, cmd.Grace, exit)()
 	bw := bufio.NewWriterSize(std.Out, 64<<10)
 	out := std
 	out.Out = bw
@@ -182,14 +190,13 @@ func Run(cmd Command, args []string, std Stdio, opts any, fn func(ctx context.Co
 	return Exit(name, std.Err, err)
 }
 
-// Grace is how long a run may take to end after SIGINT or SIGTERM before the process is ended.
+// Grace is how long a reader may take to end after SIGINT or SIGTERM before the process is ended
+// (Command.Grace).
 const Grace = time.Second
-
-var grace = Grace // tests of the second signal lengthen it
 
 // onSignal calls cancel on the first SIGINT or SIGTERM, then exit(ExitOK) on a second one or when
 // grace has passed (exit nil: never). The function it returns stops watching.
-func onSignal(cancel func(), exit func(int)) (stop func()) {
+func onSignal(cancel func(), grace time.Duration, exit func(int)) (stop func()) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})

@@ -99,11 +99,15 @@ func TestMain(m *testing.M) {
 }
 
 func helper(stage string) int {
-	if os.Getenv("CLI_TEST_GRACE") == "long" {
-		grace = time.Hour
+	cmd := Command{Name: "clitest", Grace: Grace}
+	switch os.Getenv("CLI_TEST_GRACE") {
+	case "long":
+		cmd.Grace = time.Hour
+	case "none":
+		cmd.Grace = 0
 	}
 	var opt struct{}
-	return Run(Command{Name: "clitest"}, nil, OS(), &opt, func(ctx context.Context, std Stdio, _ []string) error {
+	return Run(cmd, nil, OS(), &opt, func(ctx context.Context, std Stdio, _ []string) error {
 		fmt.Fprintln(std.Out, "kept") // buffered: shows whether the output was flushed
 		fmt.Fprintln(std.Err, "ready")
 		switch stage {
@@ -120,6 +124,11 @@ func helper(stage string) int {
 					return err
 				}
 			}
+		case "slow-stop": // precd: on stop, it writes what it holds, which takes a while
+			<-ctx.Done()
+			time.Sleep(2 * Grace)
+			fmt.Fprintln(std.Out, "written at stop")
+			return nil
 		case "fails-when-stopped":
 			<-ctx.Done()
 			return errors.New("could not finish")
@@ -216,6 +225,16 @@ func TestSignal(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q", code, p.out.String(), p.errs.String(), c.code, c.out)
 			}
 		})
+	}
+}
+
+// TestNoGrace: without Command.Grace (precd) the stop is left to the stage: a stage that takes
+// its time to write what it holds is not cut short.
+func TestNoGrace(t *testing.T) {
+	p := start(t, "slow-stop", "CLI_TEST_GRACE=none")
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t); code != 0 || p.out.String() != "kept\nwritten at stop\n" {
+		t.Errorf("exit %d, stdout %q, want 0 and all", code, p.out.String())
 	}
 }
 
