@@ -49,8 +49,9 @@ grouped with ( ); a bare value runs to the next && or || and may hold commas, sp
 "a quoted value" may hold anything. Example: prec -q 'user=alice && (exit_status!=0 || record_type=fail)'.
 
 prec runs the stages prec-cat, prec-join, prec-filter and prec-fmt in one process; its output equals
-theirs in a shell pipeline. Exit status: 0 done (also when the reader of the output goes away),
-1 runtime failure or bad records skipped, 2 usage error.`,
+theirs in a shell pipeline. Exit status: 0 done (also when the reader of the output goes away, or
+SIGINT or SIGTERM stopped it: within a second, a second signal at once), 1 runtime failure or bad
+records skipped, 2 usage error.`,
 }
 
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
