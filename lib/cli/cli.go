@@ -226,10 +226,11 @@ func onSignal(cancel func(), grace time.Duration, exit func(int)) (stop func()) 
 	}
 }
 
-// Exit prints err (if it needs printing) and returns its exit status: 0 for nil and for errors that
-// say the reader went away or the user stopped us (pipeline.Stopped); for an error with an
-// ExitCode() int method, that code, printed unless it is partial (pipeline.Partial: bad input that
-// was reported as it was met, *jsonl.ProblemsError); for any other error, ExitFailure.
+// Exit prints err (if it needs printing) and returns its exit status. Nil, and errors that say the
+// reader went away or the user stopped us (pipeline.Stopped), are 0 and not printed. Others are
+// printed, except partial ones (pipeline.Partial: bad input, reported as it was met), and their
+// status is what their ExitCode() int method says (found with errors.As: *UsageError 2,
+// *jsonl.ProblemsError 1), else ExitFailure.
 func Exit(name string, stderr io.Writer, err error) int {
 	if err == nil || pipeline.Stopped(err) {
 		return ExitOK
