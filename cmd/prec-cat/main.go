@@ -23,7 +23,7 @@ type options struct {
 }
 
 var command = cli.Command{
-	Name: "prec-cat", Section: 1, Usage: "[OPTIONS] [FILE...]",
+	Name: "prec-cat", Section: 1, Grace: cli.Grace, Usage: "[OPTIONS] [FILE...]",
 	Short: "write the records of prec logs, decompressed, following them if asked",
 	Long: `prec-cat writes the records of plain, gzip and zstd logs (told apart by their first bytes;
 layers may nest) to standard output, one JSON object per line; standard input when no file or - is

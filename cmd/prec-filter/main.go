@@ -20,7 +20,7 @@ type options struct {
 }
 
 var command = cli.Command{
-	Name: "prec-filter", Section: 1, Usage: "[OPTIONS] [QUERY...]",
+	Name: "prec-filter", Section: 1, Grace: cli.Grace, Usage: "[OPTIONS] [QUERY...]",
 	Short: "pass on the records that match queries",
 	Long: `prec-filter copies to standard output, unchanged, the records of standard input that match
 every QUERY and the --jq expression. A query is key op value clauses (op: = != > >= < <= ~= !~=)

@@ -18,7 +18,7 @@ type options struct {
 }
 
 var command = cli.Command{
-	Name: "prec-join", Section: 1,
+	Name: "prec-join", Section: 1, Grace: cli.Grace,
 	Short: "join start and end records into command records",
 	Long: `prec-join reads records on standard input. A start record and the end record with the same
 event_id become one record of type command with end_timestamp, exit_status, duration_ns and the end's

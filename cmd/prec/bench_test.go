@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/cli/fmtflags"
 	"github.com/prec-dev/prec/lib/pipeline"
 )
 
@@ -48,7 +49,7 @@ func BenchmarkPrec(b *testing.B) {
 // BenchmarkCatJoinFilter runs prec's cat, join and filter stages in-process, without formatting.
 func BenchmarkCatJoinFilter(b *testing.B) {
 	log := benchLog(b, "100000")
-	opt := options{Input: cli.Filename(log), AnySource: true, Query: []string{"uid>=1000"}, Output: "json", Source: "user"}
+	opt := options{Input: cli.Filename(log), AnySource: true, Query: []string{"uid>=1000"}, Flags: fmtflags.Flags{Output: "json"}, Source: "user"}
 	stages, err := plan(&opt, cli.Stdio{Getenv: func(string) string { return "" }})
 	if err != nil {
 		b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/cli/fmtflags"
 	"github.com/prec-dev/prec/lib/daemon"
 	"github.com/prec-dev/prec/lib/filter"
 	"github.com/prec-dev/prec/lib/format"
@@ -21,25 +22,23 @@ import (
 )
 
 type options struct {
-	Input     cli.Filename `short:"i" long:"input" value-name:"FILE" description:"Log to read (default: log_path of the configuration, else /var/log/prec/prec.log)"`
+	Input     cli.Filename `short:"i" long:"input" value-name:"FILE" description:"Log to read, - for standard input (default: log_path of the configuration, else /var/log/prec/prec.log)"`
 	AllLogs   bool         `short:"a" long:"all-logs" description:"Read the rotated logs too, oldest first (with -F: for the rows shown before following)"`
 	AnySource bool         `short:"A" long:"any-source" description:"Show commands of every source (same as -s any)"`
 	Source    string       `short:"s" long:"source" default:"user" value-name:"user|system|any" description:"Show commands of this source; a query that names source overrides it"`
 	Query     []string     `short:"q" long:"query" value-name:"QUERY" unquote:"false" description:"Filter: key op value clauses (op: = != > >= < <= ~= !~=) joined by && and ||, with ( ) and \"quoted values\"; repeatable (all must match)"`
 	JQ        string       `long:"jq" value-name:"EXPR" unquote:"false" description:"Also keep only rows for which this jq expression is neither false nor null"`
-	Fields    string       `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list (timestamp,user,group,command); all: every field"`
-	FullTime  bool         `long:"full-time" description:"Print timestamps in full (RFC 3339, nanoseconds)"`
-	Limit     int          `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with -F: the last N rows before following (0: none)"`
-	Follow    bool         `short:"F" long:"follow" description:"Follow the log: print each command when it starts, and again when it ends"`
-	Tree      bool         `long:"tree" description:"Text: indent each command under the process that started it"`
-	Output    string       `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format"`
-	Color     string       `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
-	Config    cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
+	fmtflags.Flags
+	Config cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
 }
 
 var command = cli.Command{
-	Name: "prec", Section: 1,
+	Name: "prec", Section: 1, Grace: cli.Grace,
 	Short: "show the commands precd recorded",
+	Help: map[string]string{
+		"limit":  "Print only the last N rows (0: all); with -F: the last N rows before following (0: none)",
+		"follow": "Follow the log: print each command when it starts, and again when it ends",
+	},
 	Long: `prec reads the log precd writes (log_path of /etc/prec/precd.conf, else /var/log/prec/prec.log),
 joins each command's start and end records into one row, keeps the rows that match the queries, and
 prints them as text, CSV or JSON. By default it shows commands typed in a terminal's shell
@@ -50,8 +49,9 @@ grouped with ( ); a bare value runs to the next && or || and may hold commas, sp
 "a quoted value" may hold anything. Example: prec -q 'user=alice && (exit_status!=0 || record_type=fail)'.
 
 prec runs the stages prec-cat, prec-join, prec-filter and prec-fmt in one process; its output equals
-theirs in a shell pipeline. Exit status: 0 done (also when the reader of the output goes away),
-1 runtime failure or bad records skipped, 2 usage error.`,
+theirs in a shell pipeline. Exit status: 0 done (also when the reader of the output goes away, or
+SIGINT or SIGTERM stopped it: within a second, a second signal at once), 1 runtime failure or bad
+records skipped, 2 usage error.`,
 }
 
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
@@ -70,12 +70,17 @@ func run(args []string, std cli.Stdio) int {
 	})
 }
 
+// logPath is the log_path of precd's configuration at path (the default log when there is no file).
+// It is prec's one use of lib/daemon, which links cilium/ebpf and TOML: with lib/config, this line
+// becomes config.LogPath.
+var logPath = daemon.LogPath
+
 // Plan is the list of stages for the flags: the same ones, with the same options, that the shell
 // pipeline prec-cat | prec-join | prec-filter | prec-fmt runs.
 func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
-	fo, err := format.FromFlags(opt.Output, "", opt.Limit, opt.Color, std.OutTerminal, std.Getenv("NO_COLOR"))
+	fo, err := opt.Options(std)
 	if err != nil {
-		return nil, cli.Usagef("%v", err)
+		return nil, err
 	}
 	switch opt.Source {
 	case "", "user", "system", "any":
@@ -84,14 +89,6 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 	}
 	if opt.AnySource {
 		opt.Source = "any"
-	}
-	if opt.Tree && opt.Follow {
-		return nil, cli.Usagef("--tree cannot be used with --follow (-F)")
-	}
-	if opt.Fields != "" {
-		if fo.Fields, err = format.ParseFields(opt.Fields); err != nil {
-			return nil, cli.Usagef("%v", err)
-		}
 	}
 	queries := opt.Query
 	fl, err := filter.Compile(queries, opt.JQ)
@@ -109,22 +106,23 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 	}
 	path := string(opt.Input)
 	if path == "" {
-		if path, err = daemon.LogPath(string(opt.Config)); err != nil {
+		if path, err = logPath(string(opt.Config)); err != nil {
 			return nil, err
 		}
 	}
 	problems := func(stage string) *jsonl.Problems { return jsonl.NewProblems(std.Err, "prec: "+stage+": ") }
 	cat := logio.CatOptions{Paths: []string{path}, All: opt.AllLogs, Follow: opt.Follow, Problems: problems("cat")}
-	if opt.Follow && opt.Limit > 0 {
-		cat.Last = -1 // the rows to show before following are picked after the filter
+	if opt.Follow && opt.Limit > 0 || path == "-" {
+		// The rows to show before following are picked after the filter; standard input is
+		// shown as it comes: it has no end to start following from.
+		cat.Last = -1
 	}
 	jo := join.Options{Follow: opt.Follow, Problems: problems("join")}
 	fl.Problems = problems("filter")
-	fo.FullTime, fo.Tree, fo.Follow = opt.FullTime, opt.Tree, opt.Follow
 	fo.Problems = problems("fmt")
 	stages := []pipeline.Stage{
-		{Name: "cat", Run: func(ctx context.Context, _ io.Reader, w io.Writer) error {
-			return logio.Cat(ctx, nil, w, cat)
+		{Name: "cat", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {
+			return logio.Cat(ctx, r, w, cat) // r: standard input, for -i -
 		}},
 		{Name: "join", Run: func(ctx context.Context, r io.Reader, w io.Writer) error {
 			return join.Run(ctx, r, w, jo)

@@ -73,9 +73,31 @@ func TestPrec(t *testing.T) {
 		{"unknown flag", []string{"--bogus"}, "", "prec: unknown flag `bogus'", 2},
 		{"stray argument", []string{"-i", log, "extra"}, "", `unexpected argument "extra"`, 2},
 		{"help", []string{"-h"}, "~Usage:\n  prec [OPTIONS]", "", 0},
+		{"help: prec's own -F", []string{"-h"}, "~  -F, --follow                     Follow the log: print each command when it", "", 0},
 		{"version", []string{"--version"}, "~prec dev (commit none", "", 0},
 	} {
 		check(t, r, "")
+	}
+}
+
+// TestStdin: -i - reads standard input, as a list and as a live stream.
+func TestStdin(t *testing.T) {
+	demo, err := os.ReadFile("testdata/demo.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []row{
+		{"-i -", []string{"-i", "-"}, "2026-11-22 13:33:29 root root ls -la\n2026-11-22 13:33:32 root root /bin/echo a,b 'x>=y'\n", "", 0},
+		{"-i - with -a", []string{"-a", "-i", "-", "-n", "1", "-f", "pid"}, "13\n", "", 0},
+		{"-i - -F: each start at once, then its end", []string{"-i", "-", "-F", "-f", "pid,exit_status"}, "10 -\n10 0\n13 -\n", "", 0},
+		{"-i - -F -n 1", []string{"-i", "-", "-F", "-n", "1", "-f", "pid"}, "13\n", "", 0},
+		{"-i - bad record", []string{"-i", "-", "-f", "command"}, "ok\n", "prec: cat: -:2: bad record", 1},
+	} {
+		in := string(demo)
+		if strings.Contains(r.name, "bad") {
+			in = "{\"record_type\":\"start\",\"event_id\":\"x\",\"source\":\"user\",\"argv\":[\"ok\"],\"timestamp\":\"2026-11-22T00:00:00Z\"}\nnot json\n"
+		}
+		check(t, r, in)
 	}
 }
 

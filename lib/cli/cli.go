@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jessevdk/go-flags"
 	"github.com/prec-dev/prec/lib/pipeline"
@@ -34,6 +35,8 @@ type Stdio struct {
 	Getenv   func(string) string
 	// OutTerminal says whether Out is a terminal (colour, line buffering).
 	OutTerminal bool
+
+	exit func(int) // ends the process when a stage outlives a signal (OS sets it; tests leave it nil)
 }
 
 // OS returns the process's real streams. It also asks for SIGPIPE to be delivered to a channel, so
@@ -41,7 +44,7 @@ type Stdio struct {
 // Go runtime killing the process.
 func OS() Stdio {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
-	return Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, OutTerminal: isTerminal(os.Stdout)}
+	return Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, OutTerminal: isTerminal(os.Stdout), exit: os.Exit}
 }
 
 func isTerminal(f *os.File) bool {
@@ -53,6 +56,9 @@ func isTerminal(f *os.File) bool {
 type UsageError struct{ msg string }
 
 func (e *UsageError) Error() string { return e.msg }
+
+// ExitCode is ExitUsage.
+func (e *UsageError) ExitCode() int { return ExitUsage }
 
 // Usagef returns a UsageError.
 func Usagef(format string, args ...any) error { return &UsageError{msg: fmt.Sprintf(format, args...)} }
@@ -79,6 +85,13 @@ type Command struct {
 	Short   string // one line: what it does
 	Long    string // paragraphs for -h and the manual page's DESCRIPTION
 	Usage   string // after the name in the synopsis; "" means "[OPTIONS]"
+	// Help gives flags, by long name, a description other than their struct tag's: a flag struct
+	// two programs embed may mean a little more in one of them.
+	Help map[string]string
+	// Grace, when above 0, bounds how long a run may take to end after SIGINT or SIGTERM: then the
+	// process is ended (status 0), and a second signal ends it at once. The readers use Grace; 0
+	// (precd) leaves the stop to fn, whose shutdown writes what it holds to the log.
+	Grace time.Duration
 }
 
 func newParser(cmd Command, opts any) (*flags.Parser, *versionFlag) {
@@ -89,6 +102,13 @@ func newParser(cmd Command, opts any) (*flags.Parser, *versionFlag) {
 	}
 	if _, err := p.AddGroup("Options", "", opts); err != nil {
 		panic(err) // a malformed options struct: a programming error
+	}
+	for long, desc := range cmd.Help {
+		o := p.FindOptionByLongName(long)
+		if o == nil {
+			panic("cli: Help for unknown flag --" + long)
+		}
+		o.Description = desc
 	}
 	v := &versionFlag{}
 	if _, err := p.AddGroup("Other", "", v); err != nil {
@@ -109,9 +129,15 @@ func writeManPage(w io.Writer, p *flags.Parser, cmd Command) error {
 	return err
 }
 
-// Run parses args into opts (-h prints help; --version; the hidden --man-page prints the manual page), then calls fn with the remaining arguments and buffered output, and
-// returns the exit status: 0 when fn succeeds or its reader went away, 2 for usage errors, 1 for
-// anything else. It prints each error once, as "name: error".
+// Run parses args into opts (-h prints help; --version; the hidden --man-page prints the manual
+// page), then calls fn with the remaining arguments and buffered output, and returns the exit status
+// of fn's error (see Exit). It prints each error once, as "name: error".
+//
+// SIGINT and SIGTERM cancel fn's context. A signal is not a failure: the run it stops ends with
+// status 0, whatever it was doing (following a log, or a batch run cut short), unless fn returns a
+// failure of its own. With cmd.Grace set and the Stdio of OS, a run that has not ended cmd.Grace
+// after the signal (a stage that does not watch ctx, a write blocked on a full pipe) is ended there
+// with status 0, and a second signal ends it at once, also with 0.
 func Run(cmd Command, args []string, std Stdio, opts any, fn func(ctx context.Context, std Stdio, rest []string) error) int {
 	name := cmd.Name
 	if std.Getenv == nil {
@@ -145,8 +171,13 @@ func Run(cmd Command, args []string, std Stdio, opts any, fn func(ctx context.Co
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exit := std.exit
+	if cmd.Grace <= 0 {
+		exit = nil
+	}
+	defer onSignal(cancel, cmd.Grace, exit)()
 	bw := bufio.NewWriterSize(std.Out, 64<<10)
 	out := std
 	out.Out = bw
@@ -159,18 +190,57 @@ func Run(cmd Command, args []string, std Stdio, opts any, fn func(ctx context.Co
 	return Exit(name, std.Err, err)
 }
 
-// Exit prints err (if it needs printing) and returns its exit status.
-func Exit(name string, stderr io.Writer, err error) int {
-	switch {
-	case err == nil, pipeline.Stopped(err):
-		return ExitOK
-	case pipeline.Partial(err):
-		return ExitFailure // each problem was reported as it was met
+// Grace is how long a reader may take to end after SIGINT or SIGTERM before the process is ended
+// (Command.Grace).
+const Grace = time.Second
+
+// onSignal calls cancel on the first SIGINT or SIGTERM, then exit(ExitOK) on a second one or when
+// grace has passed (exit nil: never). The function it returns stops watching.
+func onSignal(cancel func(), grace time.Duration, exit func(int)) (stop func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		cancel()
+		if exit == nil {
+			return
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-sigs:
+		case <-t.C:
+		case <-done:
+			return
+		}
+		exit(ExitOK)
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
 	}
-	fmt.Fprintf(stderr, "%s: %v\n", name, err)
-	var ue *UsageError
-	if errors.As(err, &ue) {
-		return ExitUsage
+}
+
+// Exit prints err (if it needs printing) and returns its exit status. Nil, and errors that say the
+// reader went away or the user stopped us (pipeline.Stopped), are 0 and not printed. Others are
+// printed, except partial ones (pipeline.Partial: bad input, reported as it was met), and their
+// status is what their ExitCode() int method says (found with errors.As: *UsageError 2,
+// *jsonl.ProblemsError 1), else ExitFailure.
+func Exit(name string, stderr io.Writer, err error) int {
+	if err == nil || pipeline.Stopped(err) {
+		return ExitOK
+	}
+	if !pipeline.Partial(err) {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	}
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
 	}
 	return ExitFailure
 }

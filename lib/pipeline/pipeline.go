@@ -20,8 +20,9 @@ type Stage struct {
 
 // Run connects stages: each runs in its own goroutine, reading what the previous one wrote. A stage
 // that fails cancels the others; the error of the earliest failing stage is returned, named by its
-// stage. A reader that went away (the last stage's write fails with EPIPE, or a later stage stopped)
-// is not an error.
+// stage, except that a hard failure anywhere (a failed write, an unreadable file) comes before a
+// partial one (bad input skipped, already reported), which would hide it. A reader that went away
+// (the last stage's write fails with EPIPE, or a later stage stopped) is not an error.
 func Run(ctx context.Context, in io.Reader, out io.Writer, stages ...Stage) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -63,11 +64,17 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, stages ...Stage) erro
 		})
 	}
 	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !Partial(err) {
+			return err
+		}
+	}
 	return cmp.Or(errs...)
 }
 
-// Partial reports whether err says the stage did all it could but skipped bad input (it has a
-// Partial() bool method saying so): the stages after it still finish their work.
+// Partial reports whether err says the stage did all it could but skipped bad input, which it
+// reported already (it has a Partial() bool method saying so, as *jsonl.ProblemsError has): the
+// stages after it still finish their work, and the error is not printed again.
 func Partial(err error) bool {
 	var p interface{ Partial() bool }
 	return errors.As(err, &p) && p.Partial()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,6 +79,33 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Errorf("EPIPE: %v", err)
 	}
+}
+
+// TestHardBeforePartial: a disk that fills after bad records were reported is what the run says,
+// not the count of bad records.
+func TestHardBeforePartial(t *testing.T) {
+	bad := func(ctx context.Context, _ io.Reader, w io.Writer) error {
+		if _, err := w.Write([]byte("kept\n")); err != nil {
+			return err
+		}
+		return partialErr{}
+	}
+	out := enospc{}
+	err := Run(context.Background(), nil, out, Stage{"cat", bad}, Stage{"join", upper}, Stage{"fmt", upper})
+	if err == nil || Partial(err) || !errors.Is(err, syscall.ENOSPC) || err.Error() != "fmt: write /dev/stdout: no space left on device" {
+		t.Errorf("got %v, want fmt's ENOSPC", err)
+	}
+	// Partial alone is what is returned.
+	err = Run(context.Background(), nil, io.Discard, Stage{"cat", bad}, Stage{"fmt", upper})
+	if !Partial(err) || err.Error() != "cat: 2 problems" {
+		t.Errorf("partial alone: %v", err)
+	}
+}
+
+type enospc struct{}
+
+func (enospc) Write([]byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC}
 }
 
 type epipe struct{}
