@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test ./lib/record -run '^$$' -fuzz FuzzScan -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/record -run '^$$' -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/logio -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/jsonl -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
