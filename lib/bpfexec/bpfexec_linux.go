@@ -171,6 +171,7 @@ func Open(opt Options) (*Probe, error) {
 		}
 		return nil, fmt.Errorf("load BPF programs: %w", err)
 	}
+	nLinks, nAttach := len(p.links), len(p.Attach)
 	switch {
 	case opt.NoFailed:
 		p.FailedErr = errors.New("disabled by configuration")
@@ -178,6 +179,12 @@ func Open(opt Options) (*Probe, error) {
 		p.FailedErr = p.attachRawSyscalls(spec, opts)
 	default:
 		p.FailedErr = p.attachFailed(spec, opts)
+	}
+	if p.FailedErr != nil { // no entry hook without its exit hook
+		for _, l := range p.links[nLinks:] {
+			l.Close()
+		}
+		p.links, p.Attach = p.links[:nLinks], p.Attach[:nAttach]
 	}
 	rd, err := ringbuf.NewReader(p.maps.Events)
 	if err != nil {
