@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR MIT)
 /* precd's kernel side: every exec, failed exec and process exit, with its context read in the kernel
- * at event time. Layout of what is sent: prec.h. Design notes: ../../shared/spec/ebpf-design.md. */
+ * at event time. Layout of what is sent: prec.h. Why it is written this way (verifier constraints,
+ * attach modes, where each field comes from, batching and loss counters): docs/kernel.md. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -19,15 +20,22 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define FAIL_ARGS_MAX 128   /* argv strings read for a failed exec */
 #define SIGNAL_GROUP_EXIT 0x4
 
-/* Load-time knobs, set from Go before loading. */
+/* Load-time knobs, set from Go before loading (lib/bpfexec: Open). */
 const volatile __u32 cfg_args_max = PIECE_MAX; /* bytes of argv copied, <= PIECE_MAX */
 const volatile bool cfg_batch_wakeup = true;
-const volatile __u64 cfg_wakeup_bytes = 256 << 10;
+/* Wake the reader once this much is pending. Go derives it from the ring size (wakeupBytes); the 0
+ * here, if it were ever left, would mean a wake-up per event: slow, but nothing waits for a poll. */
+const volatile __u64 cfg_wakeup_bytes = 0;
 
-/* Put the event types and enums in BTF, so bpf2go generates their Go twins. */
+_Static_assert((PAYLOAD_LIMIT & (PAYLOAD_LIMIT - 1)) == 0 && (PIECE_MAX & (PIECE_MAX - 1)) == 0 &&
+		       (PATH_CAP & (PATH_CAP - 1)) == 0 && (CGROUP_DEPTH & (CGROUP_DEPTH - 1)) == 0,
+	       "sizes used as masks are powers of two");
+_Static_assert(NAME_MAX_ == 255 && 2 * PATH_CAP <= 2 * PIECE_MAX && PATH_CAP <= PIECE_MAX,
+	       "NAME_MAX_ is a mask, and a path is a piece like any other");
+
+/* Put the types no map or field uses in BTF, so bpf2go generates their Go twins. */
 const struct prec_exit *_prec_exit_unused __attribute__((unused));
 const struct prec_fork *_prec_fork_unused __attribute__((unused));
-const enum prec_flag *_prec_flag_unused __attribute__((unused));
 const enum prec_counter *_prec_counter_unused __attribute__((unused));
 
 struct {
@@ -46,13 +54,19 @@ struct {
  * tracepoint programs run with preemption off, so a slot is never shared by two running programs.
  * A plain array (max_entries set to the possible CPUs from Go) because per-CPU values stop at 32 KiB. */
 struct scratch {
-	__u32 off; /* payload cursor; kept in the map so loops verify as one state (design note §7.1) */
+	__u32 off; /* payload cursor; kept in the map so loops verify as one state (docs/kernel.md) */
 	__u32 _pad;
 	struct prec_exec ev; /* sent with the payload right behind it */
 	/* Reads are masked to 2*PIECE_MAX-1 bytes at an offset masked to PAYLOAD_LIMIT-1: the mask, not
-	 * the clamp before it (which clang may drop, design note §7.2), is what the verifier checks. */
+	 * the clamp before it (which clang may drop, docs/kernel.md), is what the verifier checks. */
 	__u8 data[PAYLOAD_LIMIT + 2 * PIECE_MAX];
 };
+_Static_assert(__builtin_offsetof(struct scratch, data) ==
+		       __builtin_offsetof(struct scratch, ev) + sizeof(struct prec_exec),
+	       "the payload is right behind the header: one ringbuf_output sends both");
+_Static_assert(sizeof(struct scratch) - __builtin_offsetof(struct scratch, ev) >=
+		       sizeof(struct prec_exec) + PAYLOAD_LIMIT + PIECE_MAX,
+	       "the largest event submit() sends lies inside the scratch value");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -66,6 +80,8 @@ struct pathbuf {
 	__u32 trunc;
 	char buf[PATH_CAP + NAME_MAX_ + 1];
 };
+_Static_assert(sizeof(((struct pathbuf *)0)->buf) >= PATH_CAP + NAME_MAX_,
+	       "a name masked to NAME_MAX_ at a position masked to PATH_CAP-1 stays inside buf");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -692,8 +708,8 @@ int exit_execveat(struct trace_event_raw_sys_exit *ctx)
 
 #if defined(__TARGET_ARCH_x86)
 /* Opt-in (failed_execs_32bit): the raw syscall hooks see 32-bit (ia32) execs too, which the per-syscall
- * tracepoints miss, at the price of running on every syscall of the host (~200 ns each, design note
- * §5). They replace the tracepoints above; precd never attaches both. */
+ * tracepoints miss, at the price of running on every syscall of the host (~200 ns each, measured in
+ * docs/kernel.md). They replace the tracepoints above; precd never attaches both. */
 #define TS_COMPAT 0x0002
 #define NR_EXECVE 59
 #define NR_EXECVEAT 322

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /* The one definition of what the kernel side sends to precd. bpf2go generates the Go twins of these
  * types from the object's BTF (lib/bpfexec/gen.go), so nothing here is written twice. Types that Go
- * must see are used by a program (a C enum reaches BTF only when a field or variable uses it). */
+ * must see are used by a program (a C enum reaches BTF only when a field or variable uses it).
+ * What the fields hold and where the kernel side reads them: docs/kernel.md. */
 #ifndef PREC_H
 #define PREC_H
 
@@ -40,10 +41,10 @@ enum prec_counter {
 
 /* Header of exec and failed-exec events; the payload follows it, pieces back to back, in this order:
  * filename | interp | exe | cwd | cgroup | args (argv strings, each NUL-terminated).
- * Largest fields first, so the struct has no hidden padding. */
+ * Largest fields first, so the struct has no hidden padding (asserted below). */
 struct prec_exec {
 	enum prec_event_type type;  /* first in every event: userspace dispatches on it */
-	__u32 flags;                /* enum prec_flag */
+	enum prec_flag flags;       /* a set of PREC_F_*: typed, so Go gets the enum type */
 	__u64 ktime_ns;             /* bpf_ktime_get_ns() at the event (CLOCK_MONOTONIC) */
 	__u64 start_boot_ns;        /* task start, boot-time clock: (tgid, start_boot_ns) names a process */
 	__u64 parent_start_boot_ns;
@@ -59,7 +60,7 @@ struct prec_exec {
 	__s32 ret;                  /* failed exec: the negative errno */
 	__u32 syscall_nr;           /* failed exec: the syscall number */
 	__u32 args_len;             /* bytes of args in the payload */
-	__u16 filename_len, interp_len, exe_len, cwd_len, cgroup_len, _pad[3];
+	__u16 filename_len, interp_len, exe_len, cwd_len, cgroup_len, _pad[5];
 	char comm[16];
 	char parent_comm[16];
 	char tty_name[32];          /* tty->name, e.g. "pts0", "ttyS0" */
@@ -69,7 +70,7 @@ struct prec_exec {
 /* Exit of a process's last thread. */
 struct prec_exit {
 	enum prec_event_type type;
-	__u32 flags;
+	enum prec_flag flags; /* none defined yet */
 	__u64 ktime_ns;
 	__u64 start_boot_ns; /* the group leader's: matches the exec event's */
 	__u32 tgid;
@@ -81,12 +82,35 @@ struct prec_exit {
  * execs: the parent of a command run by a subshell is then still named right. */
 struct prec_fork {
 	enum prec_event_type type;
-	__u32 flags;
+	enum prec_flag flags; /* none defined yet */
 	__u64 ktime_ns;
 	__u64 parent_start_boot_ns;
 	__u64 child_start_boot_ns;
 	__u32 parent_tgid;
 	__u32 child_tgid;
 };
+
+/* The layout claims above, checked by the compiler. Both sides find the payload at
+ * sizeof(struct prec_exec), and without padding no byte of a header is left unwritten. */
+#define PREC_END(s, f) (__builtin_offsetof(struct s, f) + sizeof(((struct s *)0)->f))
+_Static_assert(__builtin_offsetof(struct prec_exec, type) == 0 &&
+		       __builtin_offsetof(struct prec_exit, type) == 0 &&
+		       __builtin_offsetof(struct prec_fork, type) == 0,
+	       "the event type is the first field of every event");
+_Static_assert(sizeof(enum prec_event_type) == 4 && sizeof(enum prec_flag) == 4, "enums are 32 bits");
+_Static_assert(__builtin_offsetof(struct prec_exec, ktime_ns) == 8 &&
+		       __builtin_offsetof(struct prec_exec, pid) == PREC_END(prec_exec, cgroup_id) &&
+		       __builtin_offsetof(struct prec_exec, filename_len) == PREC_END(prec_exec, args_len) &&
+		       __builtin_offsetof(struct prec_exec, comm) == PREC_END(prec_exec, _pad) &&
+		       sizeof(struct prec_exec) == PREC_END(prec_exec, parent_tty_name),
+	       "struct prec_exec has no padding: the payload starts right after parent_tty_name");
+_Static_assert(sizeof(struct prec_exec) == 224, "struct prec_exec is 224 bytes, a multiple of 8");
+_Static_assert(__builtin_offsetof(struct prec_exit, ktime_ns) == 8 &&
+		       sizeof(struct prec_exit) == PREC_END(prec_exit, comm) && sizeof(struct prec_exit) == 48,
+	       "struct prec_exit is 48 bytes, no padding");
+_Static_assert(__builtin_offsetof(struct prec_fork, ktime_ns) == 8 &&
+		       sizeof(struct prec_fork) == PREC_END(prec_fork, child_tgid) && sizeof(struct prec_fork) == 40,
+	       "struct prec_fork is 40 bytes, no padding");
+#undef PREC_END
 
 #endif /* PREC_H */

@@ -1,5 +1,3 @@
-// Package bpfexec loads precd's BPF programs (bpf/exec.bpf.c, compiled by bpf2go and committed),
-// attaches them, and reads their events from the ring buffer.
 package bpfexec
 
 import (
@@ -7,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"time"
 	"unsafe"
@@ -19,10 +18,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Event types and flags, from bpf/prec.h.
+// The kernel's types, under Go names; the enums and their values are in names_x86_bpfel.go, both
+// generated from bpf/prec.h.
 type (
-	EventType = execPrecEventType
-	Flag      = execPrecFlag
 	// ExecHeader is the fixed part of an exec or failed-exec event.
 	ExecHeader = execPrecExec
 	// ExitEvent is the exit of a process's last thread.
@@ -31,54 +29,49 @@ type (
 	ForkEvent = execPrecFork
 )
 
-const (
-	EvExec     = execPrecEventTypePREC_EV_EXEC
-	EvExit     = execPrecEventTypePREC_EV_EXIT
-	EvExecFail = execPrecEventTypePREC_EV_EXEC_FAIL
-	EvFork     = execPrecEventTypePREC_EV_FORK
+// NumCounters is the number of counters of each kind, one per event type.
+const NumCounters = int(CntNR)
 
-	FArgsTrunc     = execPrecFlagPREC_F_ARGS_TRUNC
-	FFilenameTrunc = execPrecFlagPREC_F_FILENAME_TRUNC
-	FExeTrunc      = execPrecFlagPREC_F_EXE_TRUNC
-	FCwdTrunc      = execPrecFlagPREC_F_CWD_TRUNC
-	FCgroupTrunc   = execPrecFlagPREC_F_CGROUP_TRUNC
-	FThreadExec    = execPrecFlagPREC_F_THREAD_EXEC
-	FExecveat      = execPrecFlagPREC_F_EXECVEAT
-	FPONR          = execPrecFlagPREC_F_PONR
-	FArgsFault     = execPrecFlagPREC_F_ARGS_FAULT
-	FHasTTY        = execPrecFlagPREC_F_HAS_TTY
-	FParentHasTTY  = execPrecFlagPREC_F_PARENT_HAS_TTY
-	FCgroupV1      = execPrecFlagPREC_F_CGROUP_V1
-	FCompat        = execPrecFlagPREC_F_COMPAT
+// Has reports whether every flag of want is set in f.
+func (f Flag) Has(want Flag) bool { return f&want == want }
+
+// The programs of each attach mode. LoadAndAssign loads, and the verifier checks, only the programs
+// named by the struct it is given: a kernel that refuses one program type can still run the other
+// mode, and hooks not asked for cost no load time.
+type (
+	// schedProgs are exec, exit and fork, whichever way they attach; schedBTF and schedRaw convert to it.
+	schedProgs struct{ Exec, Exit, Fork *ebpf.Program }
+	// schedBTF: tp_btf, typed arguments and no tracefs (docs/kernel.md, "Attach modes").
+	schedBTF struct {
+		Exec *ebpf.Program `ebpf:"exec_btf"`
+		Exit *ebpf.Program `ebpf:"exit_btf"`
+		Fork *ebpf.Program `ebpf:"fork_btf"`
+	}
+	// schedRaw: raw_tp, the same C for a kernel that refuses tp_btf.
+	schedRaw struct {
+		Exec *ebpf.Program `ebpf:"exec_raw"`
+		Exit *ebpf.Program `ebpf:"exit_raw"`
+		Fork *ebpf.Program `ebpf:"fork_raw"`
+	}
+	// syscallTracepoints see failed execve/execveat calls, costing only those syscalls.
+	syscallTracepoints struct {
+		EnterExecve   *ebpf.Program `ebpf:"enter_execve"`
+		EnterExecveat *ebpf.Program `ebpf:"enter_execveat"`
+		ExitExecve    *ebpf.Program `ebpf:"exit_execve"`
+		ExitExecveat  *ebpf.Program `ebpf:"exit_execveat"`
+	}
+	// rawSyscalls see 32-bit failed execs too, and run on every syscall of the host.
+	rawSyscalls struct {
+		Enter *ebpf.Program `ebpf:"sys_enter_any"`
+		Exit  *ebpf.Program `ebpf:"sys_exit_any"`
+	}
 )
-
-// Counter indexes: the sent and dropped counters per event type.
-const (
-	CntExec     = int(execPrecCounterPREC_CNT_EXEC)
-	CntExit     = int(execPrecCounterPREC_CNT_EXIT)
-	CntExecFail = int(execPrecCounterPREC_CNT_EXEC_FAIL)
-	CntFork     = int(execPrecCounterPREC_CNT_FORK)
-	NumCounters = int(execPrecCounterPREC_CNT_NR)
-)
-
-// Options tunes what is loaded; the zero value takes the defaults.
-type Options struct {
-	RingBytes   int    // ring buffer size: a power of two, multiple of the page size (default 8 MiB)
-	ArgsMax     uint32 // bytes of argv copied per exec (default and maximum 16 KiB)
-	WakeupBytes uint64 // the reader is woken once this much is pending (default 256 KiB); 0 keeps the default
-	NoFailed    bool   // don't attach the failed-exec hooks
-	// Compat32 catches failed 32-bit execs too, with raw sys_enter/sys_exit hooks instead of the
-	// execve/execveat tracepoints: they run on every syscall of the host.
-	Compat32 bool
-	// RawTP attaches exec, exit and fork with raw_tp, as on a kernel that refuses tp_btf (tests use it
-	// to exercise that path).
-	RawTP bool
-}
 
 // Probe is the loaded and attached program set. Its methods are not safe for concurrent use, except
 // Close, which may be called while Read blocks.
 type Probe struct {
-	coll   *ebpf.Collection
+	maps   execMaps
+	progs  []*ebpf.Program
 	links  []link.Link
 	rd     *ringbuf.Reader
 	rec    ringbuf.Record
@@ -86,9 +79,6 @@ type Probe struct {
 	// FailedErr is why failed execs are not recorded, or nil.
 	FailedErr error
 }
-
-// MaxArgs is the most argv bytes an exec event can carry.
-const MaxArgs = 16384
 
 // Check says what this machine lacks for Open, or nil.
 func Check() error {
@@ -109,9 +99,10 @@ func Check() error {
 	return nil
 }
 
-// Open loads the programs and attaches them: exec and exit with tp_btf, else raw_tp; failed execs
-// through the execve/execveat syscall tracepoints, mounting tracefs in a private mount namespace
-// when the host has none. A failure to attach the failed-exec hooks is not fatal: it is in FailedErr.
+// Open loads the programs and attaches them: exec, exit and fork with tp_btf, else raw_tp; failed
+// execs through the execve/execveat syscall tracepoints, mounting tracefs in a private mount
+// namespace when the host has none. A failure to load or attach the failed-exec hooks is not fatal:
+// it is in FailedErr.
 func Open(opt Options) (*Probe, error) {
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, fmt.Errorf("remove memlock limit: %w", err)
@@ -121,7 +112,7 @@ func Open(opt Options) (*Probe, error) {
 		return nil, fmt.Errorf("load BPF spec: %w", err)
 	}
 	if opt.RingBytes == 0 {
-		opt.RingBytes = 8 << 20
+		opt.RingBytes = defaultRingBytes
 	}
 	if opt.ArgsMax == 0 || opt.ArgsMax > MaxArgs {
 		opt.ArgsMax = MaxArgs
@@ -130,75 +121,72 @@ func Open(opt Options) (*Probe, error) {
 	if err != nil {
 		return nil, fmt.Errorf("count CPUs: %w", err)
 	}
-	spec.Maps["events"].MaxEntries = uint32(opt.RingBytes)
-	spec.Maps["scratches"].MaxEntries = uint32(ncpu)
-	spec.Maps["pathbufs"].MaxEntries = uint32(ncpu)
-	if err := spec.Variables["cfg_args_max"].Set(opt.ArgsMax); err != nil {
+	var specs execSpecs
+	if err := spec.Assign(&specs); err != nil {
 		return nil, err
 	}
-	if opt.WakeupBytes != 0 {
-		if err := spec.Variables["cfg_wakeup_bytes"].Set(opt.WakeupBytes); err != nil {
-			return nil, err
-		}
+	specs.Events.MaxEntries = uint32(opt.RingBytes)
+	specs.Scratches.MaxEntries = uint32(ncpu)
+	specs.Pathbufs.MaxEntries = uint32(ncpu)
+	if err := specs.CfgArgsMax.Set(opt.ArgsMax); err != nil {
+		return nil, err
+	}
+	if err := specs.CfgWakeupBytes.Set(wakeupBytes(opt.RingBytes)); err != nil {
+		return nil, err
 	}
 	if _, err := btf.LoadKernelSpec(); err != nil {
 		return nil, fmt.Errorf("kernel BTF: %w", err)
 	}
 
 	p := &Probe{}
-	// Try tp_btf first; on a kernel that refuses it, the raw_tp twins run the same code.
-	modes := []string{"btf", "raw"}
+	if err := spec.LoadAndAssign(&p.maps, nil); err != nil {
+		return nil, fmt.Errorf("create BPF maps: %w", err)
+	}
+	// Every program load after this one shares these maps.
+	opts := &ebpf.CollectionOptions{MapReplacements: p.maps.byName()}
+	// tp_btf first; on a kernel that refuses it, the raw_tp twins run the same code.
+	modes := []bool{false, true}
 	if opt.RawTP {
 		modes = modes[1:]
 	}
-	for _, mode := range modes {
-		s := spec.Copy()
-		keep := map[string]bool{"exec_" + mode: true, "exit_" + mode: true, "fork_" + mode: true}
-		switch {
-		case opt.NoFailed:
-		case opt.Compat32:
-			keep["sys_enter_any"], keep["sys_exit_any"] = true, true
-		default:
-			for _, n := range tracepointProgs {
-				keep[n] = true
-			}
-		}
-		for name := range s.Programs {
-			if !keep[name] {
-				delete(s.Programs, name)
-			}
-		}
-		coll, lerr := ebpf.NewCollection(s)
-		if lerr != nil {
-			err = lerr
+	for _, raw := range modes {
+		var s schedProgs
+		if s, err = loadSched(spec, opts, raw); err != nil {
 			continue
 		}
-		p.coll = coll
-		if aerr := p.attachExecExit(mode); aerr != nil {
-			p.Close()
-			p = &Probe{}
-			err = aerr
+		p.progs = append(p.progs, s.Exec, s.Exit, s.Fork)
+		if err = p.attachSched(s, raw); err != nil {
+			p.Detach()
+			p.closeProgs()
+			p.Attach = nil
 			continue
 		}
-		err = nil
 		break
 	}
 	if err != nil {
+		p.Close()
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
 			return nil, fmt.Errorf("load BPF programs: %+v", ve)
 		}
 		return nil, fmt.Errorf("load BPF programs: %w", err)
 	}
+	nLinks, nAttach := len(p.links), len(p.Attach)
 	switch {
 	case opt.NoFailed:
 		p.FailedErr = errors.New("disabled by configuration")
 	case opt.Compat32:
-		p.FailedErr = p.attachRawSyscalls()
+		p.FailedErr = p.attachRawSyscalls(spec, opts)
 	default:
-		p.FailedErr = p.attachFailed()
+		p.FailedErr = p.attachFailed(spec, opts)
 	}
-	rd, err := ringbuf.NewReader(p.coll.Maps["events"])
+	if p.FailedErr != nil { // no entry hook without its exit hook
+		for _, l := range p.links[nLinks:] {
+			l.Close()
+		}
+		p.links, p.Attach = p.links[:nLinks], p.Attach[:nAttach]
+	}
+	rd, err := ringbuf.NewReader(p.maps.Events)
 	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("open ring buffer: %w", err)
@@ -207,55 +195,94 @@ func Open(opt Options) (*Probe, error) {
 	return p, nil
 }
 
-func (p *Probe) attachExecExit(mode string) error {
-	for _, n := range []string{"exec", "exit", "fork"} {
-		prog := p.coll.Programs[n+"_"+mode]
+// byName returns the maps by their names in the object, for CollectionOptions.MapReplacements.
+func (m *execMaps) byName() map[string]*ebpf.Map {
+	v := reflect.ValueOf(m).Elem()
+	out := make(map[string]*ebpf.Map, v.NumField())
+	for i := range v.NumField() {
+		out[v.Type().Field(i).Tag.Get("ebpf")] = v.Field(i).Interface().(*ebpf.Map)
+	}
+	return out
+}
+
+func loadSched(spec *ebpf.CollectionSpec, opts *ebpf.CollectionOptions, raw bool) (schedProgs, error) {
+	if raw {
+		var s schedRaw
+		err := spec.LoadAndAssign(&s, opts)
+		return schedProgs(s), err
+	}
+	var s schedBTF
+	err := spec.LoadAndAssign(&s, opts)
+	return schedProgs(s), err
+}
+
+func (p *Probe) attachSched(s schedProgs, raw bool) error {
+	for _, h := range []struct {
+		event string
+		prog  *ebpf.Program
+	}{{"exec", s.Exec}, {"exit", s.Exit}, {"fork", s.Fork}} {
+		tp := "sched_process_" + h.event
 		var l link.Link
 		var err error
-		if mode == "btf" {
-			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
+		mode := "btf"
+		if raw {
+			mode = "raw"
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: tp, Program: h.prog})
 		} else {
-			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sched_process_" + n, Program: prog})
+			l, err = link.AttachTracing(link.TracingOptions{Program: h.prog})
 		}
 		if err != nil {
-			return fmt.Errorf("attach %s sched_process_%s: %w", mode, n, err)
+			return fmt.Errorf("attach %s %s: %w", mode, tp, err)
 		}
 		p.links = append(p.links, l)
-		p.Attach = append(p.Attach, mode+"/sched_process_"+n)
+		p.Attach = append(p.Attach, mode+"/"+tp)
 	}
 	return nil
 }
 
-var tracepointProgs = []string{"enter_execve", "enter_execveat", "exit_execve", "exit_execveat"}
-
 // attachRawSyscalls attaches the raw sys_enter/sys_exit hooks that see 32-bit execs too.
-func (p *Probe) attachRawSyscalls() error {
-	for _, n := range []string{"sys_enter", "sys_exit"} {
-		prog := p.coll.Programs[n+"_any"]
-		if prog == nil {
-			return fmt.Errorf("no %s program for this architecture", n)
-		}
-		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: n, Program: prog})
+func (p *Probe) attachRawSyscalls(spec *ebpf.CollectionSpec, opts *ebpf.CollectionOptions) error {
+	var s rawSyscalls
+	if err := spec.LoadAndAssign(&s, opts); err != nil {
+		return fmt.Errorf("load raw sys_enter/sys_exit: %w", err)
+	}
+	p.progs = append(p.progs, s.Enter, s.Exit)
+	for _, h := range []struct {
+		tp   string
+		prog *ebpf.Program
+	}{{"sys_enter", s.Enter}, {"sys_exit", s.Exit}} {
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: h.tp, Program: h.prog})
 		if err != nil {
-			return fmt.Errorf("attach raw_tp/%s: %w", n, err)
+			return fmt.Errorf("attach raw_tp/%s: %w", h.tp, err)
 		}
 		p.links = append(p.links, l)
-		p.Attach = append(p.Attach, "raw_tp/"+n)
+		p.Attach = append(p.Attach, "raw_tp/"+h.tp)
 	}
 	return nil
 }
 
 // attachFailed attaches the syscall tracepoints. They are found through tracefs; where it is not
 // mounted, it is mounted in a private mount namespace of one locked OS thread, which the host never sees.
-func (p *Probe) attachFailed() error {
+func (p *Probe) attachFailed(spec *ebpf.CollectionSpec, opts *ebpf.CollectionOptions) error {
+	var s syscallTracepoints
+	if err := spec.LoadAndAssign(&s, opts); err != nil {
+		return fmt.Errorf("load syscall tracepoint programs: %w", err)
+	}
+	p.progs = append(p.progs, s.EnterExecve, s.EnterExecveat, s.ExitExecve, s.ExitExecveat)
 	attach := func() error {
-		for _, n := range tracepointProgs {
-			l, err := link.Tracepoint("syscalls", "sys_"+n, p.coll.Programs[n], nil)
+		for _, h := range []struct {
+			tp   string
+			prog *ebpf.Program
+		}{
+			{"sys_enter_execve", s.EnterExecve}, {"sys_enter_execveat", s.EnterExecveat},
+			{"sys_exit_execve", s.ExitExecve}, {"sys_exit_execveat", s.ExitExecveat},
+		} {
+			l, err := link.Tracepoint("syscalls", h.tp, h.prog, nil)
 			if err != nil {
-				return fmt.Errorf("attach tracepoint syscalls/sys_%s: %w", n, err)
+				return fmt.Errorf("attach tracepoint syscalls/%s: %w", h.tp, err)
 			}
 			p.links = append(p.links, l)
-			p.Attach = append(p.Attach, "tracepoint/syscalls/sys_"+n)
+			p.Attach = append(p.Attach, "tracepoint/syscalls/"+h.tp)
 		}
 		return nil
 	}
@@ -302,7 +329,7 @@ var ErrClosed = ringbuf.ErrClosed
 // It returns os.ErrDeadlineExceeded when nothing came in time.
 func (p *Probe) Read(timeout time.Duration) ([]byte, error) {
 	// The deadline is set here, by the reading goroutine: SetDeadline from another goroutine
-	// deadlocks against a blocked ReadInto (design note §6).
+	// deadlocks against a blocked ReadInto (docs/kernel.md, "Reading the ring").
 	p.rd.SetDeadline(time.Now().Add(timeout))
 	if err := p.rd.ReadInto(&p.rec); err != nil {
 		return nil, err
@@ -312,12 +339,12 @@ func (p *Probe) Read(timeout time.Duration) ([]byte, error) {
 
 // Counters returns, per event type (CntExec, ...), how many events the kernel sent and dropped.
 func (p *Probe) Counters() (sent, dropped [NumCounters]uint64, err error) {
-	for i := 0; i < NumCounters; i++ {
+	for i := range NumCounters {
 		var s, d []uint64
-		if err = p.coll.Maps["sent"].Lookup(uint32(i), &s); err != nil {
+		if err = p.maps.Sent.Lookup(uint32(i), &s); err != nil {
 			return
 		}
-		if err = p.coll.Maps["drops"].Lookup(uint32(i), &d); err != nil {
+		if err = p.maps.Drops.Lookup(uint32(i), &d); err != nil {
 			return
 		}
 		for _, v := range s {
@@ -344,10 +371,16 @@ func (p *Probe) Close() error {
 	if p.rd != nil {
 		p.rd.Close()
 	}
-	if p.coll != nil {
-		p.coll.Close()
-	}
+	p.closeProgs()
+	p.maps.Close()
 	return nil
+}
+
+func (p *Probe) closeProgs() {
+	for _, prog := range p.progs {
+		prog.Close()
+	}
+	p.progs = nil
 }
 
 // Exec is a decoded exec or failed-exec event. Its byte slices alias the raw event.

@@ -21,6 +21,47 @@ func requireBPF(t *testing.T) {
 func TestLoadAndCapture(t *testing.T) {
 	t.Run("tp_btf", func(t *testing.T) { capture(t, Options{}, "btf/sched_process_exec") })
 	t.Run("raw_tp", func(t *testing.T) { capture(t, Options{RawTP: true}, "raw/sched_process_exec") })
+	t.Run("raw_syscalls", func(t *testing.T) { capture(t, Options{Compat32: true}, "btf/sched_process_exec") })
+}
+
+// TestSmallRingWakes: with a 64 KiB ring, a reader blocked in Read is woken once a quarter of the
+// ring is pending, long before its deadline. (A fixed 256 KiB threshold is more than such a ring
+// holds: the reader then sees events only at its deadline, and the ring overflows in between.)
+func TestSmallRingWakes(t *testing.T) {
+	requireBPF(t)
+	p, err := Open(Options{RingBytes: 64 << 10, NoFailed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for { // empty the ring, so that the next Read blocks
+		if _, err := p.Read(10 * time.Millisecond); err != nil {
+			break
+		}
+	}
+	woke := make(chan error, 1)
+	go func() {
+		_, err := p.Read(time.Hour)
+		woke <- err
+	}()
+	// An exec with its fork and exit puts some 400 bytes in the ring: 16 KiB after about 40 of them,
+	// and 400 fill the ring twice over.
+	for i := range 400 {
+		select {
+		case err := <-woke:
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("reader woken after %d execs", i)
+			return
+		default:
+		}
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, dropped, _ := p.Counters()
+	t.Fatalf("reader not woken after 400 execs (dropped %v)", dropped)
 }
 
 func capture(t *testing.T, opt Options, wantAttach string) {

@@ -52,7 +52,7 @@ const (
 type execPrecExec struct {
 	_                 structs.HostLayout
 	Type              execPrecEventType
-	Flags             uint32
+	Flags             execPrecFlag
 	KtimeNs           uint64
 	StartBootNs       uint64
 	ParentStartBootNs uint64
@@ -79,18 +79,17 @@ type execPrecExec struct {
 	ExeLen            uint16
 	CwdLen            uint16
 	CgroupLen         uint16
-	Pad               [3]uint16
+	Pad               [5]uint16
 	Comm              [16]int8
 	ParentComm        [16]int8
 	TtyName           [32]int8
 	ParentTtyName     [32]int8
-	_                 [4]byte
 }
 
 type execPrecExit struct {
 	_           structs.HostLayout
 	Type        execPrecEventType
-	Flags       uint32
+	Flags       execPrecFlag
 	KtimeNs     uint64
 	StartBootNs uint64
 	Tgid        uint32
@@ -119,7 +118,7 @@ const (
 type execPrecFork struct {
 	_                 structs.HostLayout
 	Type              execPrecEventType
-	Flags             uint32
+	Flags             execPrecFlag
 	KtimeNs           uint64
 	ParentStartBootNs uint64
 	ChildStartBootNs  uint64
@@ -160,7 +159,6 @@ const (
 	execProgSysExitAny       = "sys_exit_any"
 	execVarPrecCounterUnused = "_prec_counter_unused"
 	execVarPrecExitUnused    = "_prec_exit_unused"
-	execVarPrecFlagUnused    = "_prec_flag_unused"
 	execVarPrecForkUnused    = "_prec_fork_unused"
 	execVarCfgArgsMax        = "cfg_args_max"
 	execVarCfgBatchWakeup    = "cfg_batch_wakeup"
@@ -242,7 +240,6 @@ type execMapSpecs struct {
 type execVariableSpecs struct {
 	PrecCounterUnused *ebpf.VariableSpec `ebpf:"_prec_counter_unused"`
 	PrecExitUnused    *ebpf.VariableSpec `ebpf:"_prec_exit_unused"`
-	PrecFlagUnused    *ebpf.VariableSpec `ebpf:"_prec_flag_unused"`
 	PrecForkUnused    *ebpf.VariableSpec `ebpf:"_prec_fork_unused"`
 	CfgArgsMax        *ebpf.VariableSpec `ebpf:"cfg_args_max"`
 	CfgBatchWakeup    *ebpf.VariableSpec `ebpf:"cfg_batch_wakeup"`
@@ -296,7 +293,6 @@ func (m *execMaps) Close() error {
 type execVariables struct {
 	PrecCounterUnused *ebpf.Variable `ebpf:"_prec_counter_unused"`
 	PrecExitUnused    *ebpf.Variable `ebpf:"_prec_exit_unused"`
-	PrecFlagUnused    *ebpf.Variable `ebpf:"_prec_flag_unused"`
 	PrecForkUnused    *ebpf.Variable `ebpf:"_prec_fork_unused"`
 	CfgArgsMax        *ebpf.Variable `ebpf:"cfg_args_max"`
 	CfgBatchWakeup    *ebpf.Variable `ebpf:"cfg_batch_wakeup"`

@@ -280,7 +280,7 @@ func (d *daemon) common(e *bpfexec.Exec, r *record.Start, now time.Time) {
 	r.PID, r.PPID = h.Tgid, h.Ppid
 	r.Comm = cstr(h.Comm[:])
 	r.Cwd = string(e.Cwd)
-	r.CwdTruncated = h.Flags&uint32(bpfexec.FCwdTrunc) != 0
+	r.CwdTruncated = h.Flags.Has(bpfexec.FCwdTrunc)
 	if cg := string(e.Cgroup); cg != "/" {
 		r.Cgroup = cg
 	}
@@ -299,7 +299,7 @@ func (d *daemon) common(e *bpfexec.Exec, r *record.Start, now time.Time) {
 	}
 	r.ProcessKey = processKey(h.Tgid, h.StartBootNs)
 	r.ParentKey = processKey(h.Ppid, h.ParentStartBootNs)
-	r.Source = source(h.Ppid, h.Flags&uint32(bpfexec.FHasTTY) != 0, h.Flags&uint32(bpfexec.FParentHasTTY) != 0, r.ParentComm, r.ParentExe)
+	r.Source = source(h.Ppid, h.Flags.Has(bpfexec.FHasTTY), h.Flags.Has(bpfexec.FParentHasTTY), r.ParentComm, r.ParentExe)
 	d.argv(e, r)
 }
 
@@ -315,7 +315,7 @@ func (d *daemon) argv(e *bpfexec.Exec, r *record.Start) {
 		args = args[:n-1]
 	}
 	r.Argv = r.Argv[:0]
-	r.ArgvTruncated = e.Flags&uint32(bpfexec.FArgsTrunc) != 0
+	r.ArgvTruncated = e.Flags.Has(bpfexec.FArgsTrunc)
 	if len(e.Args) == 0 {
 		return
 	}
@@ -376,14 +376,14 @@ func (d *daemon) exec(e *bpfexec.Exec) error {
 	r.RecordType = record.TypeStart
 	r.Argc = int(h.Argc)
 	r.Exe = string(e.Exe)
-	r.ExeTruncated = h.Flags&uint32(bpfexec.FExeTrunc) != 0
+	r.ExeTruncated = h.Flags.Has(bpfexec.FExeTrunc)
 	if fn := string(e.Filename); fn != r.Exe {
 		r.Filename = fn
 	}
 	if len(e.Interp) > 0 {
 		r.Interpreter = string(e.Interp)
 	}
-	r.ThreadExec = h.Flags&uint32(bpfexec.FThreadExec) != 0
+	r.ThreadExec = h.Flags.Has(bpfexec.FThreadExec)
 
 	d.nextID++
 	r.EventID = d.prefix + "-" + strconv.FormatUint(d.nextID, 10)
@@ -495,11 +495,11 @@ func (d *daemon) fail(e *bpfexec.Exec) error {
 	r.ExecErrno = &errno
 	r.ExecError = syscall.Errno(errno).Error()
 	r.SyscallFailure = "execve"
-	if h.Flags&uint32(bpfexec.FExecveat) != 0 {
+	if h.Flags.Has(bpfexec.FExecveat) {
 		r.SyscallFailure = "execveat"
 	}
-	r.ExecAfterPONR = h.Flags&uint32(bpfexec.FPONR) != 0
-	r.Compat32 = h.Flags&uint32(bpfexec.FCompat) != 0
+	r.ExecAfterPONR = h.Flags.Has(bpfexec.FPONR)
+	r.Compat32 = h.Flags.Has(bpfexec.FCompat)
 	d.buf.Reset()
 	d.buf.Write(r.AppendJSON(d.buf.AvailableBuffer()))
 	if !d.rules.keep(d.buf.Bytes(), r.Source) {

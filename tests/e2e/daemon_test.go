@@ -6,10 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestRotation: logrotate's rename + SIGHUP while commands run: no record is lost, prec-cat -a reads
@@ -247,20 +250,55 @@ func fmtArgs(args []string) string {
 }
 
 // TestLossAccounting: with a tiny ring buffer and precd stopped (SIGSTOP) during a burst, the kernel
-// drops events; afterwards every exec is either recorded or counted in a loss record, exactly.
+// drops events; afterwards each of the test's own execs is either recorded or was dropped, exactly,
+// and precd's loss records report every drop the kernel counted. The test's execs run in a cgroup of
+// their own, and a BPF counter of the test's (count_test.go) tells, for each of them, whether precd's
+// program sent it or dropped it: execs elsewhere on the host, lost or not, change nothing.
 func TestLossAccounting(t *testing.T) {
 	d := startPrecd(t, "ring_buffer_size = 65536")
+	cg := newCgroup(t)
+	drops := precdMap(t, d.cmd.Process.Pid, "drops")
+	c := newExecCounter(t, cg.id, precdMap(t, d.cmd.Process.Pid, "sent"), drops)
+	warmUp(t)
 	d.cmd.Process.Signal(syscall.SIGSTOP)
-	sh(t, t.TempDir(), `for i in $(seq 1500); do /bin/true loss-marker-$i; done`)
+	burst := exec.Command("bash", "-c", `for i in $(seq 1500); do /bin/true loss-marker-$i; done`)
+	burst.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cg.fd}
+	out, err := burst.CombinedOutput()
 	d.cmd.Process.Signal(syscall.SIGCONT)
+	if err != nil {
+		t.Fatalf("burst: %v\n%s", err, out)
+	}
 	time.Sleep(1500 * time.Millisecond) // a loss check runs every second
 	d.stop()
+
+	own := c.read(t)
+	const execs = 1502 // bash, seq and 1500 /bin/true
+	if own[ownExecs] != execs || own[ownUnknown] != 0 {
+		t.Fatalf("the counter saw %d execs in the test's cgroup, %d of them neither sent nor dropped by precd's program; want %d, 0",
+			own[ownExecs], own[ownUnknown], execs)
+	}
+	if own[ownDropped] == 0 {
+		t.Fatalf("nothing of the test's was dropped (%d sent): the test did not overflow the ring", own[ownSent])
+	}
+	var recorded uint64
 	rows := d.rows()
-	recorded := len(find(rows, "command", "loss-marker-"))
-	var lostStarts, lostTotal int64
-	var last int64
+	for _, r := range find(rows, "command", "") {
+		if r["cgroup"] == cg.path {
+			recorded++
+		}
+	}
+	if recorded+own[ownDropped] != execs {
+		t.Errorf("recorded %d + dropped %d != %d execs of the test (the kernel sent %d of them)",
+			recorded, own[ownDropped], execs, own[ownSent])
+	}
+
+	// precd reports what its kernel counters say was dropped, no less and no more.
+	var lost [4]int64 // starts, ends, fails, forks
+	var lostTotal, last int64
 	for _, r := range find(rows, "loss", "") {
-		lostStarts += num(r["lost_starts"])
+		for i, k := range []string{"lost_starts", "lost_ends", "lost_fails", "lost_forks"} {
+			lost[i] += num(r[k])
+		}
 		if num(r["lost_samples"]) != num(r["lost_starts"])+num(r["lost_ends"])+num(r["lost_fails"])+num(r["lost_forks"]) {
 			t.Errorf("lost_samples is not the sum of its parts: %v", r)
 		}
@@ -270,17 +308,34 @@ func TestLossAccounting(t *testing.T) {
 		last = num(r["lost_samples_total"])
 		lostTotal += num(r["lost_samples"])
 	}
-	if lostStarts == 0 {
-		t.Fatalf("nothing was lost (%d recorded): the test did not overflow the ring", recorded)
-	}
 	if last != lostTotal {
 		t.Errorf("lost_samples_total %d != sum of lost_samples %d", last, lostTotal)
 	}
-	// the shell loop's own start may be among the lost too; the markers must add up exactly
-	if int64(recorded)+lostStarts != 1500 && int64(recorded)+lostStarts != 1501 {
-		t.Errorf("recorded %d + lost starts %d != 1500 execs", recorded, lostStarts)
+	kernel := sumCounters(t, drops) // precd has exited: nothing changes them any more
+	for i, k := range []string{"starts", "ends", "fails", "forks"} {
+		if uint64(lost[i]) != kernel[i] {
+			t.Errorf("loss records report %d lost %s, the kernel counted %d", lost[i], k, kernel[i])
+		}
 	}
-	t.Logf("recorded %d, lost %d starts (%d events in all)", recorded, lostStarts, lostTotal)
+	t.Logf("own execs %d: recorded %d, dropped %d; precd reported %v lost (starts, ends, fails, forks)",
+		execs, recorded, own[ownDropped], lost)
+}
+
+// warmUp runs an exec on every CPU this test may use, so that the exec counter has seen precd's
+// counters on each before the test's first exec there.
+func warmUp(t *testing.T) {
+	t.Helper()
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		t.Fatal(err)
+	}
+	for cpu := range 1024 {
+		if set.IsSet(cpu) {
+			if out, err := exec.Command("taskset", "-c", strconv.Itoa(cpu), "/bin/true").CombinedOutput(); err != nil {
+				t.Fatalf("taskset: %v %s", err, out)
+			}
+		}
+	}
 }
 
 // TestUnitCapabilities runs precd with only the capabilities its systemd unit grants (setpriv), and
