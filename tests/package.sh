@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds the deb and rpm, installs the deb with dpkg (maintainer scripts run without systemd), checks
-# files, modes, `prec --version`, `man -w prec` and the unit with systemd-analyze, then removes the
-# package and checks that the logs stay. Needs root; changes the machine (CI's, or a scratch one).
+# Builds the deb and rpm; runs lintian on the deb (any E: or W: fails: what is deliberate is overridden
+# in packaging/deb/lintian-overrides, each with its reason) and checks the rpm's metadata; installs the
+# deb with dpkg (maintainer scripts run without systemd here), checks files, modes, docs, the
+# copyright against the Go modules linked in, `prec --version`, `man -w prec` and the unit with
+# systemd-analyze; upgrades to a second build (revision 2) and reinstalls it; then removes the
+# package, checks that the logs stay, and purges it. Needs root; changes the machine (CI's, or a
+# scratch one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "package.sh: needs root (dpkg -i)"; exit 1; }
@@ -15,6 +19,8 @@ check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
 need=()
 command -v man >/dev/null || need+=(man-db)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v lintian >/dev/null || need+=(lintian)
+command -v rpm >/dev/null || need+=(rpm)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
 # Debian's minimal images exclude manual pages from packages; let this one's in.
 rm -f /etc/dpkg/dpkg.cfg.d/excludes.prec-test
@@ -24,9 +30,31 @@ if grep -rqs 'path-exclude=/usr/share/man' /etc/dpkg/dpkg.cfg.d/; then
 fi
 logs_existed=no; [ -e /var/log/prec ] && logs_existed=yes
 
+wants=/etc/systemd/system/multi-user.target.wants/precd.service
+wants_existed=no; [ -e $wants ] && wants_existed=yes
+
+# From here on, whatever fails, the package does not stay installed.
+upgrade=$(mktemp -d)
+trap 'rm -rf "$upgrade" /etc/dpkg/dpkg.cfg.d/excludes.prec-test; if dpkg -s prec >/dev/null 2>&1; then dpkg -P prec >/dev/null 2>&1; fi' EXIT
+
+# The upgrade target first: the same version, the next package revision.
+make package RELEASE=2 >/dev/null
+mv dist/prec_*_amd64.deb "$upgrade"/
+deb2=$(ls "$upgrade"/prec_*_amd64.deb)
 make package
 deb=$(ls dist/prec_*_amd64.deb); rpm=$(ls dist/prec-*.x86_64.rpm)
+version=$(dpkg-deb -f "$deb" Version)
 check "rpm built: $rpm" "[ -s $rpm ]"
+check "rpm: License MIT, requires logrotate" "[ \"\$(rpm -qp --qf '%{LICENSE}' $rpm 2>/dev/null)\" = MIT ] && rpm -qp --requires $rpm 2>/dev/null | grep -qx logrotate"
+check "rpm: %changelog for $version" "rpm -qp --changelog $rpm 2>/dev/null | head -1 | grep -qF -- '- $version'"
+check "rpm: scripts in the %systemd_* way" "rpm -qp --scripts $rpm 2>/dev/null | grep -q 'systemctl --no-reload preset precd.service'"
+
+# lintian: exit status 0 and no E: or W: line; overridden tags are listed (O:) to show what is waived.
+lintian --fail-on error,warning --show-overrides "$deb" 2>/dev/null | tee dist/lintian.txt | grep -v '^N:' || true
+check "lintian: no E: or W:" "lintian --fail-on error,warning \"$deb\" >/dev/null 2>&1 && ! grep -q '^[EW]:' dist/lintian.txt"
+# Each group of overrides (lines up to a blank line) opens with its reason, as comment lines.
+check "lintian overrides have reasons" "awk '/^\$/ { r = 0; next } /^#/ { r = 1; next } !r { print \"no reason: \" \$0; bad = 1 } END { exit bad }' packaging/deb/lintian-overrides"
+
 dpkg -i "$deb"
 
 check "file list" "dpkg -L prec | grep -qx /usr/sbin/precd && dpkg -L prec | grep -qx /usr/bin/prec-fmt && dpkg -L prec | grep -qx /etc/logrotate.d/prec && dpkg -L prec | grep -qx /lib/systemd/system/precd.service && dpkg -L prec | grep -qx /usr/share/bash-completion/completions/prec-cat"
@@ -41,7 +69,27 @@ check "man -w prec" "man -w prec >/dev/null && man -w 8 precd >/dev/null && man 
 check "systemd-analyze verify" "systemd-analyze verify /lib/systemd/system/precd.service"
 check "completion" "bash -c 'source /usr/share/bash-completion/completions/prec; COMP_WORDS=(prec --fiel); COMP_CWORD=1; _prec_complete; [ \"\${COMPREPLY[*]}\" = --fields ]'"
 
+check "doc: copyright (DEP-5), changelog.Debian.gz, README" "head -1 /usr/share/doc/prec/copyright | grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' && [ -f /usr/share/doc/prec/README.md.gz ] && zcat /usr/share/doc/prec/changelog.Debian.gz | head -1 | grep -q '^prec ($version) '"
+# The binaries are static: the copyright must carry the notices of every Go module linked in.
+missing=$(for m in $(go version -m /usr/bin/prec /usr/bin/prec-cat /usr/bin/prec-join /usr/bin/prec-filter /usr/bin/prec-fmt /usr/sbin/precd | awk '$1 == "dep" { print $2 }' | sort -u); do
+  grep -qx "Files: $m/\*" /usr/share/doc/prec/copyright || echo "$m"; done)
+check "copyright names every linked Go module${missing:+ (missing: $(echo $missing))}" "[ -z '$missing' ]"
+check "lintian overrides installed" "[ -f /usr/share/lintian/overrides/prec ]"
+check "depends: recommends logrotate" "dpkg-query -W -f='\${Recommends}' prec | grep -qx logrotate"
+if [ "$wants_existed" = no ]; then
+  check "unit enabled for the next boot (deb-systemd-helper)" "[ -L $wants ]"
+fi
+
+# Upgrade: a changed configuration, the logs and the modes survive; the same deb again is harmless.
 echo '{"record_type":"start"}' > /var/log/prec/prec.log.test-keep
+echo '# changed by package.sh' >> /etc/prec/precd.conf
+dpkg -i "$deb2"
+check "upgrade to $(dpkg-deb -f "$deb2" Version)" "[ \"\$(dpkg-query -W -f='\${Version}' prec)\" = '$(dpkg-deb -f "$deb2" Version)' ]"
+check "upgrade keeps the changed config" "grep -q 'changed by package.sh' /etc/prec/precd.conf"
+check "upgrade keeps the logs and modes" "[ -f /var/log/prec/prec.log.test-keep ] && [ \$(stat -c %a /var/log/prec) = 750 ] && [ \$(stat -c %a /etc/prec/precd.conf) = 640 ]"
+dpkg -i "$deb2"
+check "reinstall the same deb" "dpkg-query -W -f='\${Status}' prec | grep -qx 'install ok installed'"
+
 dpkg -r prec
 check "binaries removed" "[ ! -e /usr/bin/prec ]"
 check "logs kept after remove" "[ -f /var/log/prec/prec.log.test-keep ]"
@@ -49,6 +97,10 @@ check "config kept after remove" "[ -f /etc/prec/precd.conf ]"
 if [ "$logs_existed" = no ]; then
   dpkg -P prec
   check "purge removes the logs" "[ ! -e /var/log/prec ]"
+  check "purge removes the config" "[ ! -e /etc/prec ]"
+  if [ "$wants_existed" = no ]; then
+    check "purge forgets the unit's enablement" "[ ! -e $wants ] && [ ! -e /var/lib/systemd/deb-systemd-helper-enabled/precd.service.dsh-also ]"
+  fi
 else
   rm -f /var/log/prec/prec.log.test-keep
   dpkg -P prec >/dev/null 2>&1 || true
