@@ -80,6 +80,45 @@ if [ "$wants_existed" = no ]; then
   check "unit enabled for the next boot (deb-systemd-helper)" "[ -L $wants ]"
 fi
 
+# The maintainer scripts' systemd branches, which this host (no systemd as PID 1) never takes under
+# dpkg: each script runs in a private mount namespace whose /run has systemd/system (or not), with
+# systemctl and the deb-systemd tools replaced by stubs that log their arguments. Run while the
+# package is installed, so the scripts' `install -d` of the directories changes nothing.
+stubs="$upgrade/stubs"; mkdir -p "$stubs"
+for t in systemctl deb-systemd-helper deb-systemd-invoke; do
+  printf '#!/bin/sh\necho "%s $*" >> "$STUB_LOG"\n' "$t" > "$stubs/$t"; chmod +x "$stubs/$t"
+done
+# sim LABEL systemd|none "EXPECTED CALLS (; between)" SCRIPT ARGS...
+sim() {
+  local label=$1 init=$2 want=$3 got; shift 3
+  : > "$upgrade/calls"
+  STUB_LOG="$upgrade/calls" PATH="$stubs:$PATH" unshare -m sh -c '
+    mount -t tmpfs tmpfs /run && if [ "$0" = systemd ]; then mkdir -p /run/systemd/system; fi
+    exec sh "$@"' "$init" "$@" >/dev/null 2>&1 || { echo "FAIL $label: $* exited $?"; fail=1; return; }
+  got=$(paste -sd';' "$upgrade/calls" | sed 's/;/; /g')
+  if [ "$got" = "$want" ]; then echo "ok   $label"; else echo "FAIL $label: calls [$got], want [$want]"; fail=1; fi
+}
+if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+  info=/var/lib/dpkg/info/prec
+  sim "deb postinst, systemd, install" systemd "deb-systemd-helper --quiet was-enabled precd.service; deb-systemd-helper enable precd.service; systemctl --system daemon-reload; deb-systemd-invoke start precd.service" $info.postinst configure ""
+  sim "deb postinst, systemd, upgrade" systemd "deb-systemd-helper --quiet was-enabled precd.service; deb-systemd-helper enable precd.service; systemctl --system daemon-reload; deb-systemd-invoke restart precd.service" $info.postinst configure 0.0.0-1
+  sim "deb postinst, no systemd" none "deb-systemd-helper --quiet was-enabled precd.service; deb-systemd-helper enable precd.service" $info.postinst configure ""
+  sim "deb prerm, systemd, remove" systemd "deb-systemd-invoke stop precd.service" $info.prerm remove
+  sim "deb prerm, systemd, upgrade" systemd "" $info.prerm upgrade 0.0.0-2
+  sim "deb prerm, no systemd" none "" $info.prerm remove
+  sim "deb postrm, systemd, remove" systemd "systemctl --system daemon-reload" $info.postrm remove
+  sim "deb postrm, no systemd" none "" $info.postrm remove
+  sim "rpm post, systemd, install" systemd "systemctl --no-reload preset precd.service; systemctl daemon-reload" packaging/scripts/rpm/post 1
+  sim "rpm post, systemd, upgrade" systemd "systemctl daemon-reload; systemctl try-restart precd.service" packaging/scripts/rpm/post 2
+  sim "rpm post, no systemd" none "systemctl --no-reload preset precd.service" packaging/scripts/rpm/post 1
+  sim "rpm preun, systemd, erase" systemd "systemctl --no-reload disable --now precd.service" packaging/scripts/rpm/preun 0
+  sim "rpm preun, systemd, upgrade" systemd "" packaging/scripts/rpm/preun 1
+  sim "rpm preun, no systemd, erase" none "systemctl --no-reload disable precd.service" packaging/scripts/rpm/preun 0
+  sim "rpm postun, systemd" systemd "systemctl daemon-reload" packaging/scripts/rpm/postun 0
+else
+  echo "FAIL maintainer scripts under systemd: unshare -m is not available (util-linux, root)"; fail=1
+fi
+
 # Upgrade: a changed configuration, the logs and the modes survive; the same deb again is harmless.
 echo '{"record_type":"start"}' > /var/log/prec/prec.log.test-keep
 echo '# changed by package.sh' >> /etc/prec/precd.conf
