@@ -30,6 +30,16 @@ if grep -rqs 'path-exclude=/usr/share/man' /etc/dpkg/dpkg.cfg.d/; then
 fi
 logs_existed=no; [ -e /var/log/prec ] && logs_existed=yes
 
+# packaging/changelog.sh: a release needs its entry, a snapshot gets one, a long change is refused.
+cl=$(mktemp); printf 'unreleased\n- next\n0.2.0 2026-12-10\n- two\n0.1.0 2026-12-01\n- one\n' > "$cl"
+m='prec developers <prec-dev@users.noreply.github.com>'
+check "changelog: a release shows its entry and older ones" "[ \"\$(sh packaging/changelog.sh $cl 0.1.0 1 '$m' | grep -c semver)\" = 1 ] && [ \"\$(sh packaging/changelog.sh $cl 0.2.0 1 '$m' | grep -c semver)\" = 2 ] && sh packaging/changelog.sh $cl 0.2.0 1 '$m' | head -1 | grep -qx -- \"- semver: '0.2.0-1'\""
+check "changelog: a snapshot gets its own entry with the unreleased changes" "sh packaging/changelog.sh $cl 0.2.0-3-gabcdef0 1 '$m' | head -9 | grep -q \"note: 'next'\""
+check "changelog: a release without an entry fails" "! sh packaging/changelog.sh $cl 0.3.0 1 '$m' >/dev/null 2>&1"
+printf 'unreleased\n- %s\n' "$(printf '%073d' 0)" > "$cl"
+check "changelog: a change over 72 characters fails" "! sh packaging/changelog.sh $cl 0.0.0+git1.abc 1 '$m' >/dev/null 2>&1"
+rm -f "$cl"
+
 wants=/etc/systemd/system/multi-user.target.wants/precd.service
 wants_existed=no; [ -e $wants ] && wants_existed=yes
 
