@@ -28,7 +28,17 @@ if grep -rqs 'path-exclude=/usr/share/man' /etc/dpkg/dpkg.cfg.d/; then
   echo 'path-include=/usr/share/man/man[158]/prec*' > /etc/dpkg/dpkg.cfg.d/excludes.prec-test
   echo 'path-include=/usr/share/man/man[158]/precd*' >> /etc/dpkg/dpkg.cfg.d/excludes.prec-test
 fi
-logs_existed=no; [ -e /var/log/prec ] && logs_existed=yes
+# Records already here (a `make install`, a demo) are moved aside, since purge removes /var/log/prec,
+# and put back at the end, whatever happens.
+saved=; if [ -e /var/log/prec ]; then saved=$(mktemp -u /var/log/prec.kept-by-package-test.XXXXXX); mv /var/log/prec "$saved"; fi
+etc_existed=no; [ -e /etc/prec ] && etc_existed=yes
+upgrade=$(mktemp -d)
+cleanup() {
+  if dpkg -s prec >/dev/null 2>&1; then dpkg -P prec >/dev/null 2>&1 || true; fi
+  rm -rf "$upgrade" /etc/dpkg/dpkg.cfg.d/excludes.prec-test
+  if [ -n "$saved" ]; then rm -rf /var/log/prec; mv "$saved" /var/log/prec; fi
+}
+trap cleanup EXIT
 
 # packaging/changelog.sh: a release needs its entry, a snapshot gets one, a long change is refused.
 cl=$(mktemp); printf 'unreleased\n- next\n0.2.0 2026-12-10\n- two\n0.1.0 2026-12-01\n- one\n' > "$cl"
@@ -42,10 +52,6 @@ rm -f "$cl"
 
 wants=/etc/systemd/system/multi-user.target.wants/precd.service
 wants_existed=no; [ -e $wants ] && wants_existed=yes
-
-# From here on, whatever fails, the package does not stay installed.
-upgrade=$(mktemp -d)
-trap 'rm -rf "$upgrade" /etc/dpkg/dpkg.cfg.d/excludes.prec-test; if dpkg -s prec >/dev/null 2>&1; then dpkg -P prec >/dev/null 2>&1; fi' EXIT
 
 # The upgrade target first: the same version, the next package revision.
 make package RELEASE=2 >/dev/null
@@ -143,16 +149,12 @@ dpkg -r prec
 check "binaries removed" "[ ! -e /usr/bin/prec ]"
 check "logs kept after remove" "[ -f /var/log/prec/prec.log.test-keep ]"
 check "config kept after remove" "[ -f /etc/prec/precd.conf ]"
-if [ "$logs_existed" = no ]; then
-  dpkg -P prec
-  check "purge removes the logs" "[ ! -e /var/log/prec ]"
+dpkg -P prec
+check "purge removes the logs" "[ ! -e /var/log/prec ]"
+if [ "$etc_existed" = no ]; then
   check "purge removes the config" "[ ! -e /etc/prec ]"
-  if [ "$wants_existed" = no ]; then
-    check "purge forgets the unit's enablement" "[ ! -e $wants ] && [ ! -e /var/lib/systemd/deb-systemd-helper-enabled/precd.service.dsh-also ]"
-  fi
-else
-  rm -f /var/log/prec/prec.log.test-keep
-  dpkg -P prec >/dev/null 2>&1 || true
 fi
-rm -f /etc/dpkg/dpkg.cfg.d/excludes.prec-test
+if [ "$wants_existed" = no ]; then
+  check "purge forgets the unit's enablement" "[ ! -e $wants ] && [ ! -e /var/lib/systemd/deb-systemd-helper-enabled/precd.service.dsh-also ]"
+fi
 [ $fail = 0 ] && echo "package: all checks passed" || { echo "package: checks failed"; exit 1; }
