@@ -77,11 +77,21 @@ man: build
 	$(GO) run ./packaging/man/confpage < packaging/precd.conf.example > packaging/man/precd.conf.5
 
 # deb and rpm packages in dist/, with nfpm (pinned as a Go tool in go.mod).
+# Package metadata set in one place: the maintainer (a packager sets its own: make package
+# MAINTAINER='Name <address>') and the package revision. The changelog comes from
+# packaging/changelog; the deb states its licence in /usr/share/doc/prec/copyright, not in a field.
+MAINTAINER ?= prec developers <prec-dev@users.noreply.github.com>
+RELEASE    ?= 1
+NFPM_ENV   := PREC_VERSION='$(VERSION)' PREC_RELEASE='$(RELEASE)' PREC_MAINTAINER='$(MAINTAINER)'
+
 package: build
 	rm -rf dist && mkdir -p dist/man
 	for f in packaging/man/*.[0-9]; do gzip -9n < $$f > dist/man/$$(basename $$f).gz; done
-	PREC_VERSION=$(VERSION) $(GO) tool nfpm package -f packaging/nfpm.yaml -p deb -t dist/
-	PREC_VERSION=$(VERSION) $(GO) tool nfpm package -f packaging/nfpm.yaml -p rpm -t dist/
+	gzip -9n < README.md > dist/README.md.gz
+	sh packaging/changelog.sh packaging/changelog '$(VERSION)' '$(RELEASE)' '$(MAINTAINER)' > dist/changelog.yml
+	sed '/^license:/d' packaging/nfpm.yaml > dist/nfpm-deb.yaml
+	$(NFPM_ENV) $(GO) tool nfpm package -f dist/nfpm-deb.yaml -p deb -t dist/
+	$(NFPM_ENV) $(GO) tool nfpm package -f packaging/nfpm.yaml -p rpm -t dist/
 
 clean:
 	rm -rf bin dist
