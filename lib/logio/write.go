@@ -156,11 +156,21 @@ func (w *Writer) open() error {
 // written yet go to f. A nil f keeps them in memory.
 func (w *Writer) SetFile(f *os.File) {
 	if w.f != nil {
+		same := f != nil && sameFile(w.f, f)
 		w.f.Close()
+		if same { // SIGHUP without a rotation, or after a copytruncate: a truncation is still noticed
+			w.f = f
+			return
+		}
 	}
 	w.f, w.end, w.tornAt = f, -1, -1
 	w.recycle(w.last)
 	w.last = nil
+}
+
+func sameFile(a, b *os.File) bool {
+	var sa, sb unix.Stat_t
+	return unix.Fstat(int(a.Fd()), &sa) == nil && unix.Fstat(int(b.Fd()), &sb) == nil && sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
 // File returns the file units go to, or nil.
