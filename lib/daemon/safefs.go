@@ -128,6 +128,9 @@ func openIn(dir *os.File, name string, flags int) (*os.File, error) {
 		if errors.Is(err, unix.ELOOP) {
 			return nil, fmt.Errorf("%s is a symbolic link: precd does not follow it; remove it", path)
 		}
+		if _, st, serr := statID(int(dir.Fd()), name, unix.AT_SYMLINK_NOFOLLOW); serr == nil && st.Mode&unix.S_IFMT != unix.S_IFREG {
+			return nil, fmt.Errorf("%s is not a regular file (%s): precd refuses it; remove it", path, modeString(st))
+		}
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	f := os.NewFile(uintptr(fd), path)
