@@ -60,7 +60,7 @@ func (tg target) unchanged(t *testing.T) {
 	b, err := os.ReadFile(tg.path)
 	st, serr := os.Stat(tg.path)
 	if err != nil || serr != nil || string(b) != tg.data || st.Mode().Perm() != tg.mode {
-		t.Errorf("%s changed: %q, %v (%v %v)", tg.path, b, st.Mode(), err, serr)
+		t.Errorf("%s changed: %q, %v (%v %v)", tg.path, b[:min(len(b), 80)], st.Mode(), err, serr)
 	}
 }
 
