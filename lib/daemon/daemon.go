@@ -193,11 +193,7 @@ func (d *daemon) flushLog(reopen bool) {
 		if what != "reopen" && what != "" {
 			err = fmt.Errorf("%s: %w", what, err)
 		}
-		if d.w.File() != nil {
-			if st, serr := d.w.File().Stat(); serr == nil && st.Sys().(*syscall.Stat_t).Nlink > 0 && what != "log file removed" {
-				d.w.Flush() // the file open before is still there: what is due goes there for now
-			}
-		}
+		// Not even to the file open before: logrotate may be compressing it away.
 		d.w.SetFile(nil)
 		d.failed(err)
 		return
