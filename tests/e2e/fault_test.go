@@ -177,7 +177,7 @@ func TestKill9Restart(t *testing.T) {
 // what it held and a loss record for the others: recorded + unwritten_starts == execs run.
 func TestDiskFull(t *testing.T) {
 	requireBPF(t)
-	for _, mode := range []string{"zstd", "no"} {
+	for _, mode := range []string{"zstd", "gz", "no"} {
 		t.Run(mode, func(t *testing.T) {
 			mnt := filepath.Join(t.TempDir(), "mnt")
 			mountTmpfs(t, mnt, "size=1m,mode=0750")
