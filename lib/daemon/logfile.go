@@ -66,7 +66,7 @@ func (l *logFiles) refresh(log *os.File, reopen bool) (f *os.File, what string, 
 	}
 	switch {
 	case errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT):
-		what = "log directory removed or replaced"
+		what = "log directory removed, replaced or mounted again"
 		dir, id, err := openDir(l.dirPath)
 		if err != nil {
 			return nil, what, err

@@ -226,7 +226,7 @@ filter = ["+argv~=full-marker-"]`, mode))
 			if n := strings.Count(d.stderrText(), "cannot write the log"); n != 1 {
 				t.Errorf("%d warnings about the log, want 1:\n%s", n, d.stderrText())
 			}
-			t.Logf("held and written %d, counted %d", len(b), unw)
+			t.Logf("held and written %d, counted %d; precd said:\n%s", len(b), unw, d.stderrText())
 		})
 	}
 }
@@ -490,5 +490,63 @@ func TestLogrotate(t *testing.T) {
 			}
 			t.Logf("files: %v", files)
 		})
+	}
+}
+
+// TestFSErrorReadOnly: an ext4 file system turns read-only under precd after an error
+// (errors=remount-ro, the kernel's trigger_fs_error): writes fail with EROFS, precd holds its
+// records; once the file system is mounted again, it opens the new mount and writes them. What it
+// wrote before the error is still in the image.
+func TestFSErrorReadOnly(t *testing.T) {
+	requireBPF(t)
+	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
+		t.Skip("e2e: mkfs.ext4 (e2fsprogs) not installed")
+	}
+	tmp := t.TempDir()
+	img, mnt := filepath.Join(tmp, "fs.img"), filepath.Join(tmp, "mnt")
+	os.Mkdir(mnt, 0o750)
+	sh(t, tmp, "truncate -s 16M fs.img && mkfs.ext4 -q fs.img")
+	mount := func() string {
+		t.Helper()
+		out, err := exec.Command("losetup", "--find", "--show", img).Output()
+		if err != nil {
+			t.Skipf("e2e: no loop device: %v", err)
+		}
+		dev := strings.TrimSpace(string(out))
+		t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+		if out, err := exec.Command("mount", "-o", "errors=remount-ro", dev, mnt).CombinedOutput(); err != nil {
+			t.Fatalf("mount %s: %v %s", dev, err, out)
+		}
+		t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+		os.Chmod(mnt, 0o750)
+		return filepath.Base(dev)
+	}
+	dev := mount()
+	trigger := "/sys/fs/ext4/" + dev + "/trigger_fs_error"
+	if _, err := os.Stat(trigger); err != nil {
+		t.Skipf("e2e: no %s", trigger)
+	}
+	d := startPrecdOn(t, filepath.Join(mnt, "log", "prec.log"), "")
+	sh(t, t.TempDir(), script(t, `for i in $(seq 30); do /bin/true fse-marker-a-$i; done`))
+	settle()
+	sh(t, tmp, "sync")
+	if err := os.WriteFile(trigger, []byte("prec e2e\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	sh(t, t.TempDir(), script(t, `for i in $(seq 30); do /bin/true fse-marker-b-$i; done`))
+	time.Sleep(time.Second)
+	d.alive()
+	if !strings.Contains(d.stderrText(), "read-only file system") {
+		t.Fatalf("no EROFS warning:\n%s", d.stderrText())
+	}
+	mount() // the image again, on a new loop device, over the read-only mount: a new mount
+	time.Sleep(time.Second)
+	sh(t, t.TempDir(), script(t, `for i in $(seq 30); do /bin/true fse-marker-c-$i; done`))
+	settle()
+	d.stop()
+	t.Logf("precd said:\n%s", d.stderrText())
+	rows := d.rows()
+	for _, m := range []string{"fse-marker-a-", "fse-marker-b-", "fse-marker-c-"} {
+		exactlyOnce(t, byMarker(rows, m), m, 1, 30)
 	}
 }
