@@ -8,7 +8,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -282,5 +284,53 @@ func TestWriterCopytruncate(t *testing.T) {
 	}
 	if len(truncated) != 2 || truncated[0] != 0 || truncated[1] == 0 {
 		t.Errorf("Truncated called with %v", truncated)
+	}
+}
+
+// TestWriterShortWrite: a write cut short (here by RLIMIT_FSIZE, as ENOSPC cuts it on a full file
+// system) leaves nothing of the unit in the file; the unit is written whole once the file can grow.
+func TestWriterShortWrite(t *testing.T) {
+	signal.Ignore(syscall.SIGXFSZ)
+	defer signal.Reset(syscall.SIGXFSZ)
+	var old unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_FSIZE, &old)
+	defer unix.Setrlimit(unix.RLIMIT_FSIZE, &old)
+
+	path := filepath.Join(t.TempDir(), "prec.log")
+	w, _ := NewWriter(Zstd, 3, 9)
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	w.SetFile(f)
+	recs := benchRecords(2000)
+	for _, r := range recs[:1000] {
+		w.Write(r)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	good := st.Size()
+	limit := unix.Rlimit{Cur: uint64(good) + 100, Max: old.Max} // room for 100 bytes of the next unit
+	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &limit); err != nil {
+		t.Skip("setrlimit:", err)
+	}
+	for _, r := range recs[1000:] {
+		w.Write(r)
+	}
+	if err := w.Flush(); !errors.Is(err, unix.EFBIG) {
+		t.Fatalf("flush past the size limit: %v", err)
+	}
+	if st, _ := os.Stat(path); st.Size() != good {
+		t.Fatalf("file is %d bytes after a short write, want %d (truncated back)", st.Size(), good)
+	}
+	unix.Setrlimit(unix.RLIMIT_FSIZE, &old)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if u := units(t, path); len(u) != 2 || u[1].lines != 1000 {
+		t.Errorf("units %+v", u)
+	}
+	out, errs, err := cat(t, CatOptions{Paths: []string{path}})
+	if err != nil || errs != "" || out != string(bytes.Join(recs, nil)) {
+		t.Errorf("cat: %v %s", err, errs)
 	}
 }

@@ -202,6 +202,9 @@ filter = ["+argv~=full-marker-"]`, mode))
 			settle()
 			d.alive()
 			d.stop()
+			if _, errs := catLog(t, d.log); errs != "" {
+				t.Errorf("the log is damaged (a write cut short was not truncated back?):\n%s", errs)
+			}
 			rows := d.rows()
 			exactlyOnce(t, byMarker(rows, "full-marker-a-"), "full-marker-a-", 1, 50)
 			exactlyOnce(t, byMarker(rows, "full-marker-c-"), "full-marker-c-", 1, 20)
