@@ -56,7 +56,7 @@ func (l *logFiles) openLog() (*os.File, error) {
 func (l *logFiles) refresh(log *os.File, reopen bool) (f *os.File, what string, err error) {
 	var dirID fileID
 	var st *unix.Statx_t
-	dirID, _, err = statID(unix.AT_FDCWD, l.dirPath, 0)
+	dirID, _, err = statID(unix.AT_FDCWD, l.dirPath, unix.AT_SYMLINK_NOFOLLOW)
 	if err == nil {
 		var id fileID
 		id, st, err = fdID(l.dir)

@@ -39,12 +39,15 @@ func modeString(st *unix.Statx_t) string {
 }
 
 // openDir opens the log directory path, creating it (0750) when missing, and checks it and the
-// directories above it.
+// directories above it. Symlinks are followed on the way to it, not as its last component.
 func openDir(path string) (*os.File, fileID, error) {
 	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fileID{}, err
 	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if st, lerr := os.Lstat(path); err != nil && lerr == nil && st.Mode()&os.ModeSymlink != 0 {
+		return nil, fileID{}, fmt.Errorf("log directory %s is a symbolic link: precd does not follow it; set log_path to the directory it points to", path)
+	}
 	if err != nil {
 		return nil, fileID{}, &os.PathError{Op: "open", Path: path, Err: err}
 	}

@@ -19,7 +19,13 @@ func TestOpenDirRefuses(t *testing.T) {
 		{"fine", func(dir string) { os.Mkdir(dir, 0o750) }, ""},
 		{"created", func(dir string) {}, ""},
 		{"group-writable", func(dir string) { os.Mkdir(dir, 0o770); os.Chmod(dir, 0o770) }, "writable by group or others (mode 0770"},
-		{"symlink to a fine directory", func(dir string) { os.Mkdir(dir+".real", 0o750); os.Symlink(dir+".real", dir) }, ""},
+		{"symlink to a fine directory", func(dir string) { os.Mkdir(dir+".real", 0o750); os.Symlink(dir+".real", dir) }, "is a symbolic link"},
+		{"under a symlink", func(dir string) {
+			real := filepath.Dir(dir) + ".real"
+			os.RemoveAll(filepath.Dir(dir))
+			os.Mkdir(real, 0o750)
+			os.Symlink(real, filepath.Dir(dir))
+		}, ""},
 		{"under a writable directory", func(dir string) {
 			os.Mkdir(filepath.Dir(dir), 0o777)
 			os.Chmod(filepath.Dir(dir), 0o777)

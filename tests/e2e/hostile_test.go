@@ -136,6 +136,18 @@ func TestHostileLogDir(t *testing.T) {
 		code, msg := precdOnce(t, filepath.Join(pub, "log", "prec.log"))
 		oneLine(t, code, msg, "directory above the log "+pub, "writable by group or others")
 	})
+	t.Run("log directory planted as a symlink in a sticky directory", func(t *testing.T) {
+		pub := filepath.Join(t.TempDir(), "pub")
+		os.Mkdir(pub, 0o777)
+		os.Chmod(pub, 0o777|os.ModeSticky)
+		real := t.TempDir()
+		plant(t, pub, "log", real)
+		code, msg := precdOnce(t, filepath.Join(pub, "log", "prec.log"))
+		oneLine(t, code, msg, "log directory "+filepath.Join(pub, "log")+" is a symbolic link")
+		if ents, _ := os.ReadDir(real); len(ents) != 0 {
+			t.Errorf("precd wrote where the symlink points: %v", ents)
+		}
+	})
 	t.Run("sticky directory above is fine", func(t *testing.T) {
 		pub := filepath.Join(t.TempDir(), "pub")
 		os.Mkdir(pub, 0o777)
