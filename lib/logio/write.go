@@ -20,9 +20,9 @@ import (
 const UnitBytes = 4 << 20
 
 // The index of a unit (docs: the contract of issue 7): a zstd skippable frame, or a gzip FEXTRA
-// subfield 'P','R', holding indexLen bytes.
+// subfield 'P','R', holding indexSize bytes.
 const (
-	indexLen      = 32
+	indexSize     = 32
 	skippableHead = 8  // magic and length of the skippable frame
 	gzipIndexAt   = 16 // 10-byte gzip header, XLEN, SI1 SI2 LEN
 	flagReplay    = 1
@@ -339,13 +339,13 @@ func (w *Writer) seal() {
 	switch w.compress {
 	case Zstd:
 		b = append(b, skippableMagic...)
-		b = binary.LittleEndian.AppendUint32(b, indexLen)
+		b = binary.LittleEndian.AppendUint32(b, indexSize)
 		b = w.appendIndex(b)
 		b = w.zw.EncodeAll(w.cur, b)
 	case Gzip:
 		w.gbuf.Reset()
 		w.gw.Reset(&w.gbuf)
-		w.gw.Header.Extra = w.appendIndex([]byte{'P', 'R', indexLen, 0})
+		w.gw.Header.Extra = w.appendIndex([]byte{'P', 'R', indexSize, 0})
 		w.gw.Write(w.cur) // into memory: no error
 		w.gw.Close()
 		b = append(b, w.gbuf.Bytes()...)

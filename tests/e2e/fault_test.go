@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -109,6 +110,24 @@ func rawStarts(out, marker string) map[string]int {
 		}
 	}
 	return n
+}
+
+// inOrder checks that the start records of marker-N come in the order of N: prec-cat -a read the
+// rotated files oldest first.
+func inOrder(t *testing.T, out, marker string) {
+	t.Helper()
+	re := regexp.MustCompile(`"` + regexp.QuoteMeta(marker) + `([0-9]+)"`)
+	last := 0
+	for _, l := range strings.Split(out, "\n") {
+		if m := re.FindStringSubmatch(l); m != nil && strings.Contains(l, `"record_type":"start"`) {
+			n, _ := strconv.Atoi(m[1])
+			if n < last {
+				t.Errorf("%s%d after %s%d: the files were not read in order", marker, n, marker, last)
+				return
+			}
+			last = n
+		}
+	}
 }
 
 // unwrittenStarts sums unwritten_starts over the loss records and returns their reasons.
@@ -487,6 +506,7 @@ func TestLogrotate(t *testing.T) {
 				t.Errorf("prec-cat -a: %s", errs)
 			}
 			exactlyOnce(t, rawStarts(out, "lr-marker-"), "lr-marker-", 1, 4000)
+			inOrder(t, out, "lr-marker-")
 			exactlyOnce(t, byMarker(d.rows(), "lr-marker-"), "lr-marker-", 1, 4000)
 			if n := strings.Count(d.stderrText(), "log truncated under precd"); n > 0 {
 				t.Logf("precd saw the truncation %d times", n)
