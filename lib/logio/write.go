@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 
@@ -124,8 +125,10 @@ func CheckLevel(compress string, level int) error {
 
 // Create opens path for appending (creating it, mode 0640, and its directory, 0750), compressed as
 // compress at level: the writer of tools and tests. precd opens its files itself (NewWriter, SetFile).
+// Its units carry a random run id: readers take units with the run id and sequence of one they have
+// read already for a copytruncate's replay, so two writers must not share one.
 func Create(path, compress string, level int) (*Writer, error) {
-	w, err := NewWriter(compress, level, 0)
+	w, err := NewWriter(compress, level, rand.Uint64())
 	if err != nil {
 		return nil, err
 	}
