@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prec-dev/prec/lib/logio"
 )
 
 // The log's bad days: a crash, a full or read-only file system, its file or directory removed,
@@ -418,6 +420,27 @@ func TestCopytruncateGap(t *testing.T) {
 	t.Logf("precd saw the truncation %d times", strings.Count(d.stderrText(), "log truncated under precd"))
 }
 
+// requireReplaySkip skips a test whose count needs readers that skip a replayed unit (the
+// contract of issue 7), when prec-cat shows a replayed unit twice: until the readers' branch is in.
+func requireReplaySkip(t *testing.T) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "replayed.log")
+	w, err := logio.Create(path, logio.Zstd, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(`{"replay":"probe"}` + "\n"))
+	w.Close()
+	unit, _ := os.ReadFile(path)
+	unit[13] |= 1 // the index's REPLAY flag
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write(unit)
+	f.Close()
+	if out, _ := catLog(t, path); strings.Count(out, "probe") != 1 {
+		t.Skip("e2e: prec-cat shows a replayed unit twice: the readers do not skip replays yet (branch reader, issue 7)")
+	}
+}
+
 // logrotateConf is the packaged logrotate file pointed at log, its postrotate a SIGHUP to pid, with
 // the directives of change replaced ("create" -> "copytruncate") or added ("+compress").
 func logrotateConf(t *testing.T, log string, pid int, change ...string) string {
@@ -478,6 +501,9 @@ func TestLogrotate(t *testing.T) {
 		{"numbered-compress", []string{"dateext->nodateext", "dateformat->", "nocompress->compress", "+delaycompress"}},
 	} {
 		t.Run(v.name, func(t *testing.T) {
+			if strings.HasPrefix(v.name, "copytruncate") {
+				requireReplaySkip(t) // a truncation seen after the copy replays the last flush
+			}
 			d := startPrecd(t, "")
 			conf := filepath.Join(t.TempDir(), "prec.logrotate")
 			os.WriteFile(conf, []byte(logrotateConf(t, d.log, d.cmd.Process.Pid, v.change...)), 0o644)
