@@ -44,9 +44,10 @@ func (l *logFiles) start(prefix string) error {
 	return stamp(l.lock, prefix)
 }
 
-// openLog opens the log for appending, creating it.
+// openLog opens the log for appending, creating it (read-write: the writer looks at the last byte
+// of a plain log).
 func (l *logFiles) openLog() (*os.File, error) {
-	return openIn(l.dir, l.name, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND)
+	return openIn(l.dir, l.name, unix.O_RDWR|unix.O_CREAT|unix.O_APPEND)
 }
 
 // refresh opens again what is gone or replaced: the directory (with a new lock), the lock, and the

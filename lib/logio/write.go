@@ -56,10 +56,11 @@ type Writer struct {
 	flushed bool    // last holds this Flush's units already
 	free    [][]byte
 
-	f      *os.File
-	path   string // Create's path, for Reopen
-	end    int64  // where our last unit ended in f; -1: nothing written to f yet
-	tornAt int64  // where a unit cut short began, when ftruncate failed; -1 if none
+	f       *os.File
+	path    string // Create's path, for Reopen
+	end     int64  // where our last unit ended in f; -1: nothing written to f yet
+	tornAt  int64  // where a unit cut short began, when ftruncate failed; -1 if none
+	newline bool   // plain: the file ends inside a line
 
 	// Truncated, when set, is called when the file turns out to be shorter than what was written
 	// to it (copytruncate): size is its size, end where the last unit ended. The units of the
@@ -169,6 +170,19 @@ func (w *Writer) SetFile(f *os.File) {
 	w.f, w.end, w.tornAt = f, -1, -1
 	w.recycle(w.last)
 	w.last = nil
+	w.newline = w.compress == Plain && f != nil && !endsLine(f)
+}
+
+// endsLine says whether f is empty or ends with a newline: a plain log cut in the middle of a line
+// (a crash) gets one before our first line, which would otherwise be glued to the torn one.
+func endsLine(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return true
+	}
+	var b [1]byte
+	_, err = f.ReadAt(b[:], st.Size()-1)
+	return err != nil || b[0] == '\n'
 }
 
 func sameFile(a, b *os.File) bool {
@@ -274,6 +288,11 @@ func (w *Writer) check() error {
 // put writes u with one write(2); when that fails, the file is truncated back to where u began.
 func (w *Writer) put(u *unit) error {
 	fd := int(w.f.Fd())
+	if w.newline {
+		u.b = append([]byte{'\n'}, u.b...)
+		w.held++
+		w.newline = false
+	}
 	n, err := unix.Write(fd, u.b)
 	if err == nil && n == len(u.b) {
 		w.end, err = unix.Seek(fd, 0, io.SeekCurrent)

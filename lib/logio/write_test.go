@@ -334,3 +334,18 @@ func TestWriterShortWrite(t *testing.T) {
 		t.Errorf("cat: %v %s", err, errs)
 	}
 }
+
+// TestWriterPlainAfterTornLine: a plain log that ends inside a line (a crash mid-write) gets a
+// newline before the next record, which stays whole.
+func TestWriterPlainAfterTornLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prec.log")
+	os.WriteFile(path, []byte("{\"a\":1}\n{\"torn\":"), 0o640)
+	w, _ := NewWriter(Plain, 0, 1)
+	f, _ := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	w.SetFile(f)
+	w.Write([]byte("{\"b\":2}\n"))
+	w.Close()
+	if b, _ := os.ReadFile(path); string(b) != "{\"a\":1}\n{\"torn\":\n{\"b\":2}\n" {
+		t.Errorf("log holds %q", b)
+	}
+}

@@ -148,7 +148,7 @@ func unwrittenStarts(rows []map[string]any) (int64, []string) {
 // TestKill9Restart: precd killed during a burst, then started again on the same log: every record
 // read before the restart is read after it, with the new run's, and no damage is reported.
 func TestKill9Restart(t *testing.T) {
-	for _, mode := range []string{"zstd", "gz"} {
+	for _, mode := range []string{"zstd", "gz", "no"} {
 		t.Run(mode, func(t *testing.T) {
 			d := startPrecd(t, fmt.Sprintf("compress = %q", mode))
 			burst := exec.Command("bash", "-c", `for i in $(seq 3000); do /bin/true k9r-marker-$i; done`)
