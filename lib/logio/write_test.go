@@ -349,3 +349,38 @@ func TestWriterPlainAfterTornLine(t *testing.T) {
 		t.Errorf("log holds %q", b)
 	}
 }
+
+// TestWriterCopytruncateGzip: the replayed member carries the REPLAY flag in its header's index.
+func TestWriterCopytruncateGzip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prec.log")
+	w, _ := NewWriter(Gzip, DefaultLevel(Gzip), 5)
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	w.SetFile(f)
+	recs := benchRecords(30)
+	for i, r := range recs {
+		w.Write(r)
+		if i%10 == 9 {
+			w.Flush()
+		}
+		if i == 19 {
+			os.Truncate(path, 0)
+		}
+	}
+	w.Close()
+	raw, _ := os.ReadFile(path)
+	br := bytes.NewReader(raw)
+	zr := new(gzip.Reader)
+	var got []string
+	for br.Len() > 0 {
+		if err := zr.Reset(br); err != nil {
+			t.Fatal(err)
+		}
+		zr.Multistream(false)
+		x := zr.Header.Extra
+		got = append(got, fmt.Sprintf("seq %d flags %d", binary.LittleEndian.Uint64(x[20:]), x[9]))
+		io.Copy(io.Discard, zr)
+	}
+	if want := []string{"seq 2 flags 1", "seq 3 flags 0"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("members %v, want %v", got, want)
+	}
+}
