@@ -35,6 +35,7 @@ type Config struct {
 	FlushInterval  string `toml:"flush_interval"`     // how often records reach the file (Go duration)
 	FailedExecs    *bool  `toml:"failed_execs"`       // record failed execs (default true)
 	FailedExecs32  bool   `toml:"failed_execs_32bit"` // also 32-bit ones (raw syscall hooks)
+	MaxPending     int    `toml:"max_pending_bytes"`  // records held in memory while the log cannot be written
 
 	Level int           `toml:"-"` // CompressLevel, defaulted
 	Flush time.Duration `toml:"-"`
@@ -144,6 +145,12 @@ func (c *Config) normalize() error {
 		return fmt.Errorf("invalid flush_interval: %q (a duration from 10ms to 1h, e.g. \"1s\")", c.FlushInterval)
 	}
 	c.Flush = d
+	if c.MaxPending == 0 {
+		c.MaxPending = 64 << 20
+	}
+	if c.MaxPending < 0 {
+		return fmt.Errorf("invalid max_pending_bytes: %d (bytes, more than 0)", c.MaxPending)
+	}
 	if _, err := compileRules(c); err != nil {
 		return err
 	}

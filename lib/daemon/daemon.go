@@ -36,6 +36,7 @@ type daemon struct {
 	log   *slog.Logger
 	probe *bpfexec.Probe
 	w     *logio.Writer
+	files logFiles
 	rules *rules
 	procs map[uint32]*proc
 	names *names
@@ -51,6 +52,10 @@ type daemon struct {
 	seenDropped [bpfexec.NumCounters]uint64
 	written     uint64
 
+	fault     string    // why the log takes no writes; "" when it does
+	reopenDue bool      // a reopen failed: try again at the next flush
+	unw       unwritten // records not kept since the fault
+
 	enc  *json.Encoder
 	buf  bytes.Buffer
 	line []byte
@@ -62,18 +67,31 @@ func Run(ctx context.Context, cfg *Config, opt Options) error {
 	if err := bpfexec.Check(); err != nil {
 		return err
 	}
-	lock, prefix, err := lockLog(cfg.LogPath)
+	d := &daemon{cfg: cfg, log: opt.Log, procs: map[uint32]*proc{}, names: newNames()}
+	prev, err := d.files.open(cfg.LogPath)
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-	d := &daemon{cfg: cfg, log: opt.Log, procs: map[uint32]*proc{}, names: newNames(), prefix: prefix}
+	defer d.files.close()
+	d.prefix = runPrefix(prev)
+	if err := d.files.start(d.prefix); err != nil {
+		return fmt.Errorf("write %s: %w", d.files.lock.Name(), err)
+	}
 	d.enc = json.NewEncoder(&d.buf)
 	if d.rules, err = compileRules(cfg); err != nil {
 		return err
 	}
-	if d.w, err = logio.Create(cfg.LogPath, cfg.Compress, cfg.Level); err != nil {
-		return fmt.Errorf("open log: %w", err)
+	runID, _ := strconv.ParseUint(d.prefix, 10, 64)
+	if d.w, err = logio.NewWriter(cfg.Compress, cfg.Level, runID); err != nil {
+		return err
+	}
+	f, err := d.files.openLog()
+	if err != nil {
+		return err
+	}
+	d.w.SetFile(f)
+	d.w.Truncated = func(size, end int64) {
+		d.log.Info("log truncated under precd (copytruncate?): writing its last flush again", "log", cfg.LogPath, "size", size, "was", end)
 	}
 	defer func() {
 		if d.w != nil {
@@ -92,7 +110,7 @@ func Run(ctx context.Context, cfg *Config, opt Options) error {
 	defer d.probe.Close()
 	d.syncClock()
 	scanProc(d.procs) // after attaching: a process started in between is in the ring, not lost
-	d.log.Info("recording", "log", cfg.LogPath, "compress", cfg.Compress, "attach", strings.Join(d.probe.Attach, ","), "event_id_prefix", prefix)
+	d.log.Info("recording", "log", cfg.LogPath, "compress", cfg.Compress, "attach", strings.Join(d.probe.Attach, ","), "event_id_prefix", d.prefix)
 	if d.probe.FailedErr != nil {
 		d.log.Warn("failed execs are not recorded", "reason", d.probe.FailedErr)
 	}
@@ -103,12 +121,10 @@ func Run(ctx context.Context, cfg *Config, opt Options) error {
 	for ctx.Err() == nil {
 		select {
 		case <-opt.Reopen:
-			if err := d.reopen(); err != nil {
-				return err
-			}
+			d.flushLog(true)
 		default:
 		}
-		if err := d.step(pollInterval(cfg.Flush)); err != nil {
+		if err := d.step(pollInterval(cfg.Flush), opt.Reopen); err != nil {
 			return err
 		}
 	}
@@ -133,7 +149,7 @@ func argsMax(cfg *Config) uint32 {
 }
 
 // step handles the events that come within timeout, then does what is due: flush, loss check.
-func (d *daemon) step(timeout time.Duration) error {
+func (d *daemon) step(timeout time.Duration, hup <-chan os.Signal) error {
 	raw, err := d.probe.Read(timeout)
 	switch {
 	case err == nil:
@@ -157,11 +173,65 @@ func (d *daemon) step(timeout time.Duration) error {
 	}
 	if time.Since(d.lastFlush) >= d.cfg.Flush {
 		d.lastFlush = time.Now()
-		if err := d.w.Flush(); err != nil {
-			return fmt.Errorf("write log: %w", err)
+		select {
+		case <-hup:
+			d.flushLog(true)
+		default:
+			d.flushLog(false)
 		}
 	}
 	return nil
+}
+
+// flushLog writes what is due, after reopening what was removed or replaced (reopen: the log in any
+// case, on SIGHUP). A failure is logged once; records stay in memory until a later flush succeeds,
+// which writes what was held, then a loss record for what was not.
+func (d *daemon) flushLog(reopen bool) {
+	f, what, err := d.files.refresh(d.w.File(), reopen || d.reopenDue)
+	if err != nil {
+		d.reopenDue = true
+		if what != "reopen" && what != "" {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		// Not even to the file open before: logrotate may be compressing it away.
+		d.w.SetFile(nil)
+		d.failed(err)
+		return
+	}
+	if f != nil {
+		d.reopenDue = false
+		d.w.SetFile(f)
+		if reopen {
+			d.log.Info("log reopened", "log", d.cfg.LogPath)
+		} else {
+			d.log.Info("log reopened", "log", d.cfg.LogPath, "reason", what)
+		}
+	}
+	err = d.w.Flush()
+	if err == nil && d.unw.count() > 0 {
+		d.write(d.lossRecord(&d.unw), record.TypeLoss, "")
+		d.log.Warn("records not kept while the log took no writes", "starts", d.unw.starts, "ends", d.unw.ends, "fails", d.unw.fails,
+			"from", d.unw.from, "to", d.unw.to)
+		d.unw = unwritten{}
+		err = d.w.Flush()
+	}
+	if err != nil {
+		d.failed(fmt.Errorf("write %s: %w", d.cfg.LogPath, err))
+		return
+	}
+	if d.fault != "" {
+		d.log.Info("log written again", "log", d.cfg.LogPath)
+		d.fault = ""
+	}
+}
+
+// failed notes why the log takes no writes, saying so the first time.
+func (d *daemon) failed(err error) {
+	if d.fault == "" {
+		d.log.Warn("cannot write the log: keeping records in memory and retrying every flush_interval",
+			"err", err, "max_pending_bytes", d.cfg.MaxPending)
+	}
+	d.fault = err.Error()
 }
 
 func (d *daemon) shutdown() error {
@@ -179,17 +249,14 @@ func (d *daemon) shutdown() error {
 	if err := d.checkLoss(); err != nil {
 		return err
 	}
-	err := d.w.Close()
+	d.flushLog(false)
+	if held := d.w.Held(); held > 0 || d.unw.count() > 0 {
+		d.log.Warn("stopped with records not written", "log", d.cfg.LogPath, "held_bytes", held,
+			"not_kept", d.unw.count(), "err", d.fault)
+	}
+	d.w.Close()
 	d.w = nil
 	d.log.Info("stopped", "records", d.written, "lost", d.lostTotal)
-	return err
-}
-
-func (d *daemon) reopen() error {
-	if err := d.w.Reopen(); err != nil {
-		return fmt.Errorf("reopen log: %w", err)
-	}
-	d.log.Info("log reopened", "log", d.cfg.LogPath)
 	return nil
 }
 
@@ -233,17 +300,27 @@ func (d *daemon) handle(raw []byte) error {
 	return nil
 }
 
-func (d *daemon) write(v any) error {
+func (d *daemon) write(v any, typ, ts string) error {
 	d.buf.Reset()
 	if err := d.enc.Encode(v); err != nil {
 		return err
 	}
-	return d.writeBuf()
+	return d.emit(d.buf.Bytes(), typ, ts)
 }
 
-func (d *daemon) writeBuf() error {
+// emit adds a record to the log; while the log takes no writes and max_pending_bytes are held, a
+// record is only counted (loss records are always kept: they are few and say what was lost).
+func (d *daemon) emit(line []byte, typ, ts string) error {
+	if d.fault != "" && typ != record.TypeLoss && d.w.Held() >= d.cfg.MaxPending {
+		if d.unw.count() == 0 {
+			d.log.Warn("max_pending_bytes held in memory: later records are counted, not kept, until the log takes writes",
+				"max_pending_bytes", d.cfg.MaxPending)
+		}
+		d.unw.add(typ, ts, d.fault)
+		return nil
+	}
 	d.written++
-	if err := d.w.Write(d.buf.Bytes()); err != nil {
+	if err := d.w.Write(line); err != nil {
 		return fmt.Errorf("write log: %w", err)
 	}
 	return nil
@@ -415,11 +492,7 @@ func (d *daemon) exec(e *bpfexec.Exec) error {
 	if !keep {
 		return nil
 	}
-	d.written++
-	if err := d.w.Write(d.line); err != nil {
-		return fmt.Errorf("write log: %w", err)
-	}
-	return nil
+	return d.emit(d.line, record.TypeStart, r.Timestamp)
 }
 
 // end writes the end record of p's current image: at exit with its wait status, or when a later exec
@@ -453,7 +526,7 @@ func (d *daemon) end(p *proc, ktime uint64, status *uint32, replacedBy string) e
 	d.buf.Reset()
 	d.buf.Write(r.AppendJSON(d.buf.AvailableBuffer()))
 	d.buf.WriteByte('\n')
-	return d.writeBuf()
+	return d.emit(d.buf.Bytes(), record.TypeEnd, r.Timestamp)
 }
 
 func (d *daemon) exit(x *bpfexec.ExitEvent) error {
@@ -506,7 +579,7 @@ func (d *daemon) fail(e *bpfexec.Exec) error {
 		return nil
 	}
 	d.buf.WriteByte('\n')
-	return d.writeBuf()
+	return d.emit(d.buf.Bytes(), record.TypeFail, r.Timestamp)
 }
 
 // checkLoss reads the kernel's drop counters and writes a loss record for new drops.
@@ -544,5 +617,5 @@ func (d *daemon) checkLoss() error {
 		LostSamples: sum, LostSamplesTotal: d.lostTotal,
 		LostStarts: delta[bpfexec.CntExec], LostEnds: delta[bpfexec.CntExit], LostFails: delta[bpfexec.CntExecFail],
 		LostForks: delta[bpfexec.CntFork],
-	})
+	}, record.TypeLoss, "")
 }

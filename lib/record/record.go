@@ -107,4 +107,14 @@ type Loss struct {
 	LostEnds   uint64 `json:"lost_ends"`
 	LostFails  uint64 `json:"lost_fails"`
 	LostForks  uint64 `json:"lost_forks"`
+
+	// Records precd had but could not write (the log's file system full or read-only, the log
+	// not reopened) once it held max_pending_bytes of them in memory: counted by type, with the
+	// timestamps of the first and last, and the write error that caused it.
+	UnwrittenStarts uint64 `json:"unwritten_starts,omitempty"`
+	UnwrittenEnds   uint64 `json:"unwritten_ends,omitempty"`
+	UnwrittenFails  uint64 `json:"unwritten_fails,omitempty"`
+	UnwrittenFrom   string `json:"unwritten_from,omitempty"`
+	UnwrittenTo     string `json:"unwritten_to,omitempty"`
+	UnwrittenReason string `json:"unwritten_reason,omitempty"`
 }

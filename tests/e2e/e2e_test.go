@@ -81,9 +81,19 @@ func startPrecd(t *testing.T, extra string) *daemon { return startPrecdWith(t, e
 func startPrecdWith(t *testing.T, extra string, wrapper ...string) *daemon {
 	t.Helper()
 	requireBPF(t)
+	return startPrecdOn(t, filepath.Join(t.TempDir(), "log", "prec.log"), extra, wrapper...)
+}
+
+// startPrecdOn starts precd writing to log.
+func startPrecdOn(t *testing.T, log, extra string, wrapper ...string) *daemon {
+	t.Helper()
+	requireBPF(t)
 	dir := t.TempDir()
-	d := &daemon{t: t, dir: dir, log: filepath.Join(dir, "log", "prec.log"), conf: filepath.Join(dir, "precd.conf")}
-	conf := fmt.Sprintf("log_path = %q\nflush_interval = \"200ms\"\n%s\n", d.log, extra)
+	d := &daemon{t: t, dir: dir, log: log, conf: filepath.Join(dir, "precd.conf")}
+	conf := fmt.Sprintf("log_path = %q\n%s\n", d.log, extra)
+	if !strings.Contains(extra, "flush_interval") {
+		conf += "flush_interval = \"200ms\"\n"
+	}
 	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
