@@ -132,7 +132,7 @@ func Run(ctx context.Context, cfg *Config, opt Options) error {
 }
 
 // pollInterval is how long the reader sleeps when the ring is quiet. The kernel wakes it early once
-// 256 KiB are pending, so a longer sleep costs no events, only latency, and records reach the file
+// a quarter of the ring (at most 256 KiB) is pending (docs/kernel.md), so a longer sleep costs no events, only latency, and records reach the file
 // once per flush interval anyway; each wake-up costs CPU (a blocking epoll_wait hands the Go runtime's
 // processor to another thread), so it should be rare.
 func pollInterval(flush time.Duration) time.Duration {
