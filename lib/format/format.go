@@ -375,7 +375,7 @@ func (f *formatter) row(line []byte, lineNo int64) error {
 	case CSV:
 		f.rec = f.rec[:0]
 		for _, fd := range f.fields {
-			f.rec = append(f.rec, f.plain(fd))
+			f.rec = append(f.rec, csvCell(f.plain(fd)))
 		}
 		return f.csv.Write(f.rec)
 	case JSON:
