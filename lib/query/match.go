@@ -2,7 +2,9 @@ package query
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -233,20 +235,49 @@ func asParseError(err error, pe **gojq.ParseError) bool {
 }
 
 // Match decodes line (numbers kept exact) and runs the expression on it. The error is about the line
-// (not JSON) or the expression failing on it.
-func (j *JQ) Match(line []byte) (bool, error) {
+// (not JSON) or the expression failing on it, or it is ctx.Err(): Match returns as soon as ctx is
+// done, also inside a program that never ends. gojq checks ctx between its instructions, but not
+// inside a builtin written in Go (`"a" * 1e10` runs for seconds), so a cancellable ctx has the
+// program run on a goroutine of its own that Match abandons when ctx is done.
+func (j *JQ) Match(ctx context.Context, line []byte) (bool, error) {
 	d := json.NewDecoder(bytes.NewReader(line))
 	d.UseNumber()
 	var v any
 	if err := d.Decode(&v); err != nil {
 		return false, err
 	}
-	iter := j.code.Run(v)
-	out, ok := iter.Next()
+	if ctx.Done() == nil {
+		return j.run(ctx, v)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	type result struct {
+		ok  bool
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ok, err := j.run(ctx, v)
+		done <- result{ok, err}
+	}()
+	select {
+	case r := <-done:
+		return r.ok, r.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+func (j *JQ) run(ctx context.Context, v any) (bool, error) {
+	out, ok := j.code.RunWithContext(ctx, v).Next()
 	if !ok {
 		return false, nil
 	}
 	if err, isErr := out.(error); isErr {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return false, ctx.Err()
+		}
 		return false, fmt.Errorf("--jq: %v", err)
 	}
 	return out != nil && out != false, nil
