@@ -190,3 +190,16 @@ func TestFollowLast(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+// TestTreeLastKey: the tree reads repeated keys as every reader does, the last one counting.
+func TestTreeLastKey(t *testing.T) {
+	in := `{"process_key":"1@1","argv":["a"],"record_type":"command"}` + "\n" +
+		`{"process_key":"z", "parent_key":"9@9","argv":["b"],"record_type":"command","parent_key":"1@1","process_key":"2@2"}` + "\n"
+	var out bytes.Buffer
+	if err := Run(context.Background(), strings.NewReader(in), &out, Options{Tree: true, Fields: []string{"command"}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "a\n`- b\n"; out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -1,9 +1,12 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestScan(t *testing.T) {
@@ -59,7 +62,8 @@ func TestGetAndDecode(t *testing.T) {
 
 // FuzzScan: Scan accepts what encoding/json accepts as an object, never panics, and finds the same keys.
 func FuzzScan(f *testing.F) {
-	for _, s := range []string{`{"a":1}`, `{"a":[1,{"b":"}"}],"c":"\\\""}`, `{}`, `{"a":"\u0000"}`, `[1]`, `{"a":1,}`} {
+	for _, s := range []string{`{"a":1}`, `{"a":[1,{"b":"}"}],"c":"\\\""}`, `{}`, `{"a":"\u0000"}`, `[1]`, `{"a":1,}`,
+		`{"a": 1, "b": "x"}`, `{"a":1,"b":2,"a":3}`, `{"a":["a"],"b":"a","a":2}`, `{"a":1,"\u0061":2}`, `{"a":{"a":1},"a" : 2 }`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -74,6 +78,27 @@ func FuzzScan(f *testing.F) {
 			t.Fatalf("Valid %v, Scan %v on %q", verr, err, b)
 		}
 		if err == nil && jerr == nil && m != nil {
+			// Finder sees what encoding/json sees: the last value of each key, also one spelled with
+			// escapes, whether it looks for that key alone or for all of them.
+			var all []string
+			for k := range m {
+				if utf8.ValidString(k) && !strings.ContainsRune(k, utf8.RuneError) {
+					all = append(all, k)
+				}
+			}
+			every := NewFinder(all...)
+			if err := every.Find(b); err != nil {
+				t.Fatalf("Finder rejects valid %q: %v", b, err)
+			}
+			for i, k := range all {
+				one := NewFinder(k)
+				if err := one.Find(b); err != nil {
+					t.Fatalf("Finder rejects valid %q: %v", b, err)
+				}
+				if !bytes.Equal(one.Vals[0], m[k]) || !bytes.Equal(every.Vals[i], m[k]) {
+					t.Fatalf("Finder(%q) = %s, with the others %s; encoding/json: %s, in %q", k, one.Vals[0], every.Vals[i], m[k], b)
+				}
+			}
 			for _, k := range keys {
 				var uk string
 				if json.Unmarshal([]byte(`"`+k+`"`), &uk) == nil {
@@ -103,6 +128,45 @@ func TestFinder(t *testing.T) {
 	for _, bad := range []string{``, `[1]`, `{"a":1`, `x{"a":1}`} {
 		if err := f.Find([]byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// TestFinderLastAndSpaces: the last of repeated keys counts; spaces, escapes in keys and nested
+// objects do not fool the compact walk.
+func TestFinderLastAndSpaces(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		keys []string
+		want string // values joined by |
+	}{
+		{`{"timestamp": "T", "uid": 1}`, []string{"timestamp"}, `"T"`}, // the first key, then a space
+		{`{"uid": 1,"gid":2}`, []string{"uid"}, `1`},
+		{`{"uid":1 ,"gid":2}`, []string{"uid"}, `1`},
+		{`{"uid":1,"gid":2,"uid":3}`, []string{"uid"}, `3`},
+		{`{"uid":1,"gid":2,"uid":3}`, []string{"gid", "uid"}, `2|3`},
+		{`{"uid":1,"gid":2, "uid" : 3 }`, []string{"uid"}, `3`},
+		{`{"uid":1,"u\u0069d":4}`, []string{"uid"}, `4`},
+		{`{"u\u0069d":4,"uid":1}`, []string{"uid"}, `1`},
+		{`{"uid":1,"x":{"uid":5}}`, []string{"uid"}, `1`},
+		{`{"uid":1,"x":["uid"],"y":"\"uid\""}`, []string{"uid"}, `1`},
+		{`{"uid":1,"a\u003cb":"\u003c"}`, []string{"uid"}, `1`},
+		{`{"a/b":1,"a\/b":2}`, []string{"a/b"}, `2`},
+		{`{"uid":1,"euid":2,"x":"uid\"","y":"\u0075"}`, []string{"uid"}, `1`}, // false alarms: walked on
+		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"a":6}`, []string{"a", "b", "c", "d", "e"}, `6|2|3|4|5`},
+		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"b":7}`, []string{"a", "b", "c", "d"}, `1|7|3|4`},
+	} {
+		f := NewFinder(c.keys...)
+		if err := f.Find([]byte(c.line)); err != nil {
+			t.Errorf("%s: %v", c.line, err)
+			continue
+		}
+		var got []string
+		for _, v := range f.Vals {
+			got = append(got, string(v))
+		}
+		if strings.Join(got, "|") != c.want {
+			t.Errorf("%s %v: %s, want %s", c.line, c.keys, strings.Join(got, "|"), c.want)
 		}
 	}
 }
