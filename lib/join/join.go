@@ -39,7 +39,8 @@ type joiner struct {
 	queue   []*row // rows in start order; the head goes out once done
 	head    int
 	pending map[string]*row
-	find    *record.Finder
+	view    *record.View
+	typ, id record.Col
 	free    [][]byte // buffers of rows already written, for new rows
 }
 
@@ -61,7 +62,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	if opt.Window <= 0 {
 		opt.Window = DefaultWindow
 	}
-	j := &joiner{out: out, opt: opt, pending: map[string]*row{}, find: record.NewFinder("record_type", "event_id")}
+	j := newJoiner(out, opt)
 	err := jsonl.Each(ctx, in, out, opt.Name, opt.Problems, func(line []byte, n int64) error {
 		err := j.add(line)
 		var se *record.SyntaxError
@@ -87,12 +88,17 @@ var (
 	idKey   = []byte(`event_id"`)    // letter jump further than ones that start with a quote
 )
 
+func newJoiner(out io.Writer, opt Options) *joiner {
+	v, _ := record.NewView("record_type", "event_id")
+	return &joiner{out: out, opt: opt, pending: map[string]*row{}, view: v, typ: v.Col("record_type"), id: v.Col("event_id")}
+}
+
 // fields finds record_type and event_id and where record_type's value is.
 func (j *joiner) fields(line []byte) (typ, id []byte, typOff int, err error) {
-	if err = j.find.Find(line); err != nil {
+	if err = j.view.Load(line); err != nil {
 		return
 	}
-	typ, id = j.find.Vals[0], j.find.Vals[1]
+	typ, id = j.view.Raw(j.typ), j.view.Raw(j.id)
 	if typ != nil {
 		typOff = cap(line) - cap(typ)
 	}

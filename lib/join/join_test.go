@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/prec-dev/prec/lib/jsonl"
-	"github.com/prec-dev/prec/lib/record"
 )
 
 const (
@@ -70,7 +69,7 @@ func TestMemoryBounded(t *testing.T) {
 	for i := 0; i < 50000; i++ {
 		in.WriteString(`{"event_id":"e-` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + `","record_type":"start","i":` + itoa(i) + "}\n")
 	}
-	j := &joiner{out: &bytes.Buffer{}, opt: Options{Window: 100}, pending: map[string]*row{}, find: record.NewFinder("record_type", "event_id")}
+	j := newJoiner(&bytes.Buffer{}, Options{Window: 100})
 	r := jsonl.NewReader(&in, 0)
 	for {
 		line, err := r.Next()

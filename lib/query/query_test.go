@@ -133,21 +133,6 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func TestDuration(t *testing.T) {
-	for _, c := range []struct {
-		ns   int64
-		text string
-	}{{0, "0000-00-00 00:00:00"}, {1_500_000_000, "0000-00-00 00:00:01"}, {-5, "0000-00-00 00:00:00"},
-		{(366*86400 + 31*86400 + 3661) * 1e9, "0001-01-02 01:01:01"}} {
-		if got := FormatDuration(c.ns); got != c.text {
-			t.Errorf("FormatDuration(%d) = %s, want %s", c.ns, got, c.text)
-		}
-	}
-	if ns, err := ParseDuration("0001-01-02 01:01:01"); err != nil || ns != (365*86400+30*86400+2*86400+3661)*1e9 {
-		t.Errorf("ParseDuration = %d, %v", ns, err)
-	}
-}
-
 func TestJQ(t *testing.T) {
 	j, err := CompileJQ(`.uid >= 1000 and (.argv | length) == 3`)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Finder looks up a fixed set of top-level keys in a record. When a key occurs more than once, the
+// finder looks up a fixed set of top-level keys in a record. When a key occurs more than once, the
 // last one counts, as in jq and encoding/json; a key written with escapes ("u\u0069d") is the key
 // it spells. Records as precd and prec's stages write them are compact (`{"key":value,...}`) and
 // flat. In such a line Find looks for a few keys each by a search for its text (see search), which
@@ -15,20 +15,20 @@ import (
 // the rest of the line for their text, to know that none of them comes again, and walks on only
 // when one might. Other lines (JSON written with spaces, say) are walked with Scan. Find checks the
 // structure it walks over, not every byte of the values it skips; Scan is the full syntax check. A
-// Finder is not safe for concurrent use.
-type Finder struct {
+// finder is not safe for concurrent use.
+type finder struct {
 	keys  []string
 	tails []tail // what search and mayComeAgain look for
 	idx   map[string]int
 	plain bool // every key is letters, digits and '_': an escape spells one of their bytes only as \u00XX
-	// Vals holds, after Find, the raw value of each key in the order given to NewFinder; nil when
+	// vals holds, after Find, the raw value of each key in the order given to newFinder; nil when
 	// the record has no such key.
-	Vals [][]byte
+	vals [][]byte
 }
 
-// NewFinder returns a Finder of keys.
-func NewFinder(keys ...string) *Finder {
-	f := &Finder{keys: keys, idx: map[string]int{}, Vals: make([][]byte, len(keys)), plain: true}
+// newFinder returns a finder of keys.
+func newFinder(keys ...string) *finder {
+	f := &finder{keys: keys, idx: map[string]int{}, vals: make([][]byte, len(keys)), plain: true}
 	for i, k := range keys {
 		f.idx[k] = i
 		f.tails = append(f.tails, newTail(k))
@@ -65,7 +65,7 @@ func keyByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
-func (f *Finder) index(key []byte) int {
+func (f *finder) index(key []byte) int {
 	if len(f.keys) > 8 {
 		if k, ok := f.idx[string(key)]; ok {
 			return k
@@ -83,7 +83,7 @@ func (f *Finder) index(key []byte) int {
 // compact walks a line written without spaces (`{"k":v,...}`) from the left, keeping the last value
 // of each wanted key. It reports false when the line is not in that form, for Find to fall back on
 // Scan.
-func (f *Finder) compact(line []byte) (bool, error) {
+func (f *finder) compact(line []byte) (bool, error) {
 	n, i, want, walkOn := len(line), 1, len(f.keys), false
 	for i < n && line[i] != '}' {
 		if line[i] != '"' {
@@ -124,10 +124,10 @@ func (f *Finder) compact(line []byte) (bool, error) {
 			return false, nil
 		}
 		if k := f.index(key); k >= 0 {
-			if f.Vals[k] == nil {
+			if f.vals[k] == nil {
 				want--
 			}
-			f.Vals[k] = line[start:i]
+			f.vals[k] = line[start:i]
 			if want == 0 && !walkOn {
 				if !f.mayComeAgain(line[i:]) {
 					return true, nil
@@ -146,7 +146,7 @@ func (f *Finder) compact(line []byte) (bool, error) {
 // escape that could spell one of its bytes. Each of a few keys is looked for with a vectorised
 // search for its rarest byte in records (see anchor), checking the text around each one found;
 // for more keys, Find walks on.
-func (f *Finder) mayComeAgain(rest []byte) bool {
+func (f *finder) mayComeAgain(rest []byte) bool {
 	if !f.plain || len(f.tails) > 4 {
 		return true
 	}
@@ -163,12 +163,12 @@ func (f *Finder) mayComeAgain(rest []byte) bool {
 			o += j + 1
 		}
 	}
-	return KeyEscape(rest)
+	return keyEscape(rest)
 }
 
-// KeyEscape reports whether b has a \u00XX escape of a letter, digit or '_': the only escape that can
+// keyEscape reports whether b has a \u00XX escape of a letter, digit or '_': the only escape that can
 // spell a byte of such a key.
-func KeyEscape(b []byte) bool {
+func keyEscape(b []byte) bool {
 	for o := 0; ; {
 		j := bytes.Index(b[o:], escape00)
 		if j < 0 || o+j+6 > len(b) {
@@ -201,7 +201,7 @@ func unhex(c byte) byte {
 // (inside a string a quote is escaped, and in an array a string is not followed by ':'), and `"k"`
 // followed by ',', ']' or '}' is a string value. search reports false, for Find to walk the line,
 // when a key occurs twice or anything else is unusual.
-func (f *Finder) search(line []byte) bool {
+func (f *finder) search(line []byte) bool {
 	for n, t := range f.tails {
 		at := -1
 		c := t.text[t.at]
@@ -235,21 +235,21 @@ func (f *Finder) search(line []byte) bool {
 		if err != nil || end >= len(line) || line[end] != ',' && line[end] != '}' {
 			return false
 		}
-		f.Vals[n] = line[at:end]
+		f.vals[n] = line[at:end]
 	}
 	return true
 }
 
-// Flat reports whether line is a JSON object with no object inside it and no escape that could
+// flat reports whether line is a JSON object with no object inside it and no escape that could
 // spell a byte of a key: there a key is found by a search for its text.
-func Flat(line []byte) bool {
+func flat(line []byte) bool {
 	return len(line) >= 2 && line[0] == '{' && line[len(line)-1] == '}' &&
-		bytes.IndexByte(line[1:], '{') < 0 && !KeyEscape(line)
+		bytes.IndexByte(line[1:], '{') < 0 && !keyEscape(line)
 }
 
-// Find fills Vals from line. The error is a *SyntaxError: line is not a JSON object.
-func (f *Finder) Find(line []byte) error {
-	clear(f.Vals)
+// Find fills vals from line. The error is a *SyntaxError: line is not a JSON object.
+func (f *finder) Find(line []byte) error {
+	clear(f.vals)
 	i := skipWS(line, 0)
 	j := len(line)
 	for j > i && (line[j-1] == ' ' || line[j-1] == '\t' || line[j-1] == '\r' || line[j-1] == '\n') {
@@ -261,22 +261,22 @@ func (f *Finder) Find(line []byte) error {
 	if len(f.keys) == 0 {
 		return nil
 	}
-	if f.plain && len(f.tails) <= 4 && Flat(line[i:j]) {
+	if f.plain && len(f.tails) <= 4 && flat(line[i:j]) {
 		if f.search(line[i:j]) {
 			return nil
 		}
-		clear(f.Vals)
+		clear(f.vals)
 	}
 	if ok, err := f.compact(line[i:j]); ok || err != nil {
 		return err
 	}
-	clear(f.Vals)
+	clear(f.vals)
 	return Scan(line, func(k, v []byte) bool {
 		if bytes.IndexByte(k, '\\') >= 0 {
 			k = unescapeKey(k)
 		}
 		if n, ok := f.idx[string(k)]; ok {
-			f.Vals[n] = v
+			f.vals[n] = v
 		}
 		return true
 	})

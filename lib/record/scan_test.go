@@ -37,25 +37,25 @@ func TestScanErrors(t *testing.T) {
 
 func TestGetAndDecode(t *testing.T) {
 	line := []byte(`{"argv":["a","b c","\u00e9\n"],"uid":1000,"s":"\u003cx\u003e","n":null}`)
-	f := NewFinder("argv", "uid", "s", "n", "missing")
+	f := newFinder("argv", "uid", "s", "n", "missing")
 	if err := f.Find(line); err != nil {
 		t.Fatal(err)
 	}
-	raw := f.Vals[0]
+	raw := f.vals[0]
 	args, err := Strings(raw)
 	if err != nil || fmt.Sprintf("%q", args) != `["a" "b c" "é\n"]` {
 		t.Errorf("Strings = %q, %v", args, err)
 	}
-	if n, ok := Int(f.Vals[1]); !ok || n != 1000 {
+	if n, ok := Int(f.vals[1]); !ok || n != 1000 {
 		t.Errorf("Int = %d %v", n, ok)
 	}
-	if s, err := String(f.Vals[2]); err != nil || s != "<x>" {
+	if s, err := String(f.vals[2]); err != nil || s != "<x>" {
 		t.Errorf("String = %q %v", s, err)
 	}
-	if _, ok := Int(f.Vals[3]); ok {
+	if _, ok := Int(f.vals[3]); ok {
 		t.Error("Int(null) ok")
 	}
-	if f.Vals[4] != nil {
+	if f.vals[4] != nil {
 		t.Error("missing key found")
 	}
 }
@@ -78,7 +78,7 @@ func FuzzScan(f *testing.F) {
 			t.Fatalf("Valid %v, Scan %v on %q", verr, err, b)
 		}
 		if err == nil && jerr == nil && m != nil {
-			// Finder sees what encoding/json sees: the last value of each key, also one spelled with
+			// finder sees what encoding/json sees: the last value of each key, also one spelled with
 			// escapes, whether it looks for that key alone or for all of them.
 			var all []string
 			for k := range m {
@@ -86,17 +86,17 @@ func FuzzScan(f *testing.F) {
 					all = append(all, k)
 				}
 			}
-			every := NewFinder(all...)
+			every := newFinder(all...)
 			if err := every.Find(b); err != nil {
-				t.Fatalf("Finder rejects valid %q: %v", b, err)
+				t.Fatalf("finder rejects valid %q: %v", b, err)
 			}
 			for i, k := range all {
-				one := NewFinder(k)
+				one := newFinder(k)
 				if err := one.Find(b); err != nil {
-					t.Fatalf("Finder rejects valid %q: %v", b, err)
+					t.Fatalf("finder rejects valid %q: %v", b, err)
 				}
-				if !bytes.Equal(one.Vals[0], m[k]) || !bytes.Equal(every.Vals[i], m[k]) {
-					t.Fatalf("Finder(%q) = %s, with the others %s; encoding/json: %s, in %q", k, one.Vals[0], every.Vals[i], m[k], b)
+				if !bytes.Equal(one.vals[0], m[k]) || !bytes.Equal(every.vals[i], m[k]) {
+					t.Fatalf("finder(%q) = %s, with the others %s; encoding/json: %s, in %q", k, one.vals[0], every.vals[i], m[k], b)
 				}
 			}
 			for _, k := range keys {
@@ -112,7 +112,7 @@ func FuzzScan(f *testing.F) {
 }
 
 func TestFinder(t *testing.T) {
-	f := NewFinder("b", "z", "a", "d")
+	f := newFinder("b", "z", "a", "d")
 	for _, line := range []string{
 		`{"a":1,"b":"x\"y","c":[1,{"d":2}],"d":null}`,
 		`  { "a" : 1 , "b" : "x\"y", "c":[1,{"d":2}], "d" : null }  `,
@@ -120,7 +120,7 @@ func TestFinder(t *testing.T) {
 		if err := f.Find([]byte(line)); err != nil {
 			t.Fatal(err)
 		}
-		got := fmt.Sprintf("%s|%s|%s|%s", f.Vals[0], f.Vals[1], f.Vals[2], f.Vals[3])
+		got := fmt.Sprintf("%s|%s|%s|%s", f.vals[0], f.vals[1], f.vals[2], f.vals[3])
 		if got != `"x\"y"||1|null` {
 			t.Errorf("%s: %s", line, got)
 		}
@@ -156,13 +156,13 @@ func TestFinderLastAndSpaces(t *testing.T) {
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"a":6}`, []string{"a", "b", "c", "d", "e"}, `6|2|3|4|5`},
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"b":7}`, []string{"a", "b", "c", "d"}, `1|7|3|4`},
 	} {
-		f := NewFinder(c.keys...)
+		f := newFinder(c.keys...)
 		if err := f.Find([]byte(c.line)); err != nil {
 			t.Errorf("%s: %v", c.line, err)
 			continue
 		}
 		var got []string
-		for _, v := range f.Vals {
+		for _, v := range f.vals {
 			got = append(got, string(v))
 		}
 		if strings.Join(got, "|") != c.want {
@@ -173,7 +173,7 @@ func TestFinderLastAndSpaces(t *testing.T) {
 
 func BenchmarkFinder(b *testing.B) {
 	line := []byte(`{"timestamp":"2026-11-22T13:33:29.485285684Z","event_id":"20261122133327-4","uid":0,"gid":0,"auid":4294967295,"session_id":4294967295,"user":"root","group":"root","pid":22808,"ppid":22807,"comm":"ls","exe":"/usr/bin/ls","cwd":"/tmp/w/w-inter","argv":["/usr/bin/ls","-la","/tmp/w/w-inter"],"argc":3,"cgroup":"/system.slice/agent/9df7b2067ca196d37dbc54ce8c3724a8","tty":"/dev/pts/0","tty_nr":34816,"source":"user","record_type":"start","parent_comm":"bash","parent_exe":"/usr/bin/bash","parent_cmdline":"bash --norc --noprofile -i","parent_tty":"/dev/pts/0","parent_tty_nr":34816}`)
-	f := NewFinder("record_type", "event_id")
+	f := newFinder("record_type", "event_id")
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		f.Find(line)
