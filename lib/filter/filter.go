@@ -38,7 +38,8 @@ func Compile(queries []string, jq string) (Options, error) {
 }
 
 // Run copies the records of in that match to out, byte for byte. Bad lines are reported to
-// opt.Problems and skipped; the run then ends with the error of Problems.Err.
+// opt.Problems and skipped; the run then ends with the error of Problems.Err. When ctx is done it
+// returns ctx.Err() promptly, also from inside a jq program that would never end.
 func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	q := opt.Query
 	if q == nil {
@@ -51,7 +52,10 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 			return nil
 		}
 		if ok && opt.JQ != nil {
-			if ok, err = opt.JQ.Match(line); err != nil {
+			if ok, err = opt.JQ.Match(ctx, line); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err() // stopped, not a bad record
+				}
 				opt.Problems.Addf(opt.Name, n, "%v", err)
 				return nil
 			}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/prec-dev/prec/lib/jsonl"
-	"github.com/prec-dev/prec/lib/query"
 	"github.com/prec-dev/prec/lib/record"
 )
 
@@ -88,7 +87,8 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	}
 	t := &tail{n: opt.Last}
 	if opt.Follow {
-		t.find, t.ids = record.NewFinder("event_id"), map[string]int{}
+		t.view, _ = record.NewView("event_id")
+		t.ids, t.id = map[string]int{}, t.view.Col("event_id")
 	}
 	r := jsonl.NewReader(in, 0)
 	next := func() ([]byte, int64, error) {
@@ -146,15 +146,16 @@ type tail struct {
 	next  int
 	// With follow input, a command comes twice (started, then finished): the later row takes the
 	// earlier one's place, so the last N rows are N commands. ids maps an event_id to its slot.
-	find *record.Finder
+	view *record.View
+	id   record.Col
 	ids  map[string]int
 	slot []string
 }
 
 func (t *tail) keep(line []byte, no int64) {
 	id := ""
-	if t.find != nil && t.find.Find(line) == nil {
-		id, _ = record.String(t.find.Vals[0])
+	if t.view != nil && t.view.Load(line) == nil {
+		id = t.view.String(t.id)
 		if k, ok := t.ids[id]; ok && id != "" {
 			t.lines[k] = append(t.lines[k][:0], line...)
 			t.nos[k] = no
@@ -256,14 +257,15 @@ func idleAware(ctx context.Context, r *jsonl.Reader, onIdle func() error, flush 
 type formatter struct {
 	out    io.Writer
 	opt    Options
-	fields []*record.Field
-	slot   map[string]int
-	find   *record.Finder
+	view   *record.View
+	cols   []record.Col // the fields printed, in order
 	csv    *csv.Writer
-	sorted []*record.Field // JSON: keys in alphabetical order
+	sorted []record.Col // JSON: keys in alphabetical order, each once
 	tree   *tree
-	sb     bytes.Buffer
-	rec    []string
+	// colour: a failure or a loss
+	recordType, exitStatus record.Col
+	sb                     bytes.Buffer
+	rec                    []string
 }
 
 func newFormatter(out io.Writer, opt Options) (*formatter, error) {
@@ -277,54 +279,40 @@ func newFormatter(out io.Writer, opt Options) (*formatter, error) {
 	if names == nil {
 		names = record.DefaultFields
 	}
-	f := &formatter{out: out, opt: opt, slot: map[string]int{}}
-	for _, n := range names {
-		fd := record.Lookup(n)
-		if fd == nil {
-			return nil, fmt.Errorf("unknown field %q", n)
-		}
-		f.fields = append(f.fields, fd)
-		for _, k := range record.RawKeys(n) {
-			f.need(k)
-		}
-	}
+	all := slices.Clone(names)
 	if opt.Tree && opt.Output == Text {
-		f.tree = newTree()
-		for _, k := range treeKeys {
-			f.need(k)
-		}
+		all = append(all, treeKeys...)
 	}
 	if opt.Color {
-		f.need("record_type")
-		f.need("exit_status")
+		all = append(all, "record_type", "exit_status")
 	}
-	keys := make([]string, len(f.slot))
-	for k, i := range f.slot {
-		keys[i] = k
+	view, err := record.NewView(all...)
+	if err != nil {
+		return nil, err
 	}
-	f.find = record.NewFinder(keys...)
+	f := &formatter{out: out, opt: opt, view: view}
+	for _, n := range names {
+		f.cols = append(f.cols, view.Col(n))
+	}
+	if opt.Tree && opt.Output == Text {
+		f.tree = newTree(view)
+	}
+	if opt.Color {
+		f.recordType, f.exitStatus = view.Col("record_type"), view.Col("exit_status")
+	}
 	switch opt.Output {
 	case CSV:
 		f.csv = csv.NewWriter(out)
-		header := make([]string, len(f.fields))
-		for i, fd := range f.fields {
-			header[i] = fd.Name
-		}
-		if err := f.csv.Write(header); err != nil {
+		if err := f.csv.Write(names); err != nil {
 			return nil, err
 		}
 	case JSON:
-		f.sorted = slices.Clone(f.fields)
-		slices.SortFunc(f.sorted, func(a, b *record.Field) int { return strings.Compare(a.Name, b.Name) })
-		f.sorted = slices.CompactFunc(f.sorted, func(a, b *record.Field) bool { return a.Name == b.Name })
+		f.sorted = slices.Clone(f.cols)
+		name := func(c record.Col) string { return view.Field(c).Name }
+		slices.SortFunc(f.sorted, func(a, b record.Col) int { return strings.Compare(name(a), name(b)) })
+		f.sorted = slices.Compact(f.sorted)
 	}
 	return f, nil
-}
-
-func (f *formatter) need(k string) {
-	if _, ok := f.slot[k]; !ok {
-		f.slot[k] = len(f.slot)
-	}
 }
 
 // flush pushes out what was formatted: CSV's own buffer, then out's if it has one.
@@ -349,33 +337,16 @@ func (f *formatter) finish() error {
 	return nil
 }
 
-func (f *formatter) raw(key string) []byte {
-	i, ok := f.slot[key]
-	if !ok {
-		return nil
-	}
-	v := f.find.Vals[i]
-	if string(v) == "null" {
-		return nil
-	}
-	return v
-}
-
-func (f *formatter) str(key string) string {
-	s, _ := record.String(f.raw(key))
-	return s
-}
-
 func (f *formatter) row(line []byte, lineNo int64) error {
-	if err := f.find.Find(line); err != nil {
+	if err := f.view.Load(line); err != nil {
 		f.opt.Problems.Addf(f.opt.Name, lineNo, "bad record: %v", err)
 		return nil
 	}
 	switch f.opt.Output {
 	case CSV:
 		f.rec = f.rec[:0]
-		for _, fd := range f.fields {
-			f.rec = append(f.rec, f.plain(fd))
+		for _, c := range f.cols {
+			f.rec = append(f.rec, csvCell(f.plain(c)))
 		}
 		return f.csv.Write(f.rec)
 	case JSON:
@@ -384,90 +355,20 @@ func (f *formatter) row(line []byte, lineNo int64) error {
 	return f.text()
 }
 
-func (f *formatter) argv(key string) []string {
-	args, _ := record.Strings(f.raw(key))
-	return args
-}
-
-func (f *formatter) time(key string) string {
-	s := f.str(key)
+func (f *formatter) time(c record.Col) string {
+	s := f.view.String(c)
 	if f.opt.FullTime || len(s) < 19 || s[10] != 'T' {
 		return s
 	}
 	return s[:10] + " " + s[11:19] // in the record's own offset, as written
 }
 
-func (f *formatter) duration() (string, bool) {
-	n, ok := record.Int(f.raw("duration_ns"))
-	if !ok {
-		return "", false
-	}
-	return query.FormatDuration(n), true
-}
-
-// number returns the raw number of a numeric field, "" when an optional one is absent.
-func (f *formatter) number(fd *record.Field) string {
-	raw := f.raw(fd.Name)
-	if raw == nil && (fd.Name == "euid" || fd.Name == "egid") {
-		raw = f.raw(fd.Name[1:])
-	}
-	if raw == nil {
-		if fd.Optional {
-			return ""
-		}
-		return "0"
-	}
-	return string(raw)
-}
-
 // plain is a field's value for CSV: exact, not escaped.
-func (f *formatter) plain(fd *record.Field) string {
-	switch fd.Kind {
-	case record.KindTime:
-		return f.time(fd.Name)
-	case record.KindNumber:
-		return f.number(fd)
-	case record.KindDuration:
-		d, _ := f.duration()
-		return d
-	case record.KindBool:
-		return boolText(f.raw(fd.Name))
-	case record.KindArray:
-		return strings.Join(f.argv(fd.Name), " ")
+func (f *formatter) plain(c record.Col) string {
+	if f.view.Field(c).Kind == record.KindTime {
+		return f.time(c)
 	}
-	if fd.Name == "command" {
-		return f.command(false)
-	}
-	return f.str(fd.Name)
-}
-
-func boolText(raw []byte) string {
-	if string(raw) == "true" {
-		return "true"
-	}
-	return "false"
-}
-
-// command is argv joined (shell-quoted for display), else exe, else comm.
-func (f *formatter) command(display bool) string {
-	if args := f.argv("argv"); len(args) > 0 {
-		if !display {
-			return strings.Join(args, " ")
-		}
-		var b bytes.Buffer
-		Command(&b, args)
-		return b.String()
-	}
-	s := f.str("exe")
-	if s == "" {
-		s = f.str("comm")
-	}
-	if display {
-		var b bytes.Buffer
-		Escape(&b, s)
-		return b.String()
-	}
-	return s
+	return f.view.Text(c)
 }
 
 func (f *formatter) text() error {
@@ -475,8 +376,8 @@ func (f *formatter) text() error {
 	b.Reset()
 	color := ""
 	if f.opt.Color {
-		typ := f.str("record_type")
-		if n, ok := record.Int(f.raw("exit_status")); typ == record.TypeFail || ok && n != 0 {
+		typ := f.view.String(f.recordType)
+		if n, ok := f.view.Int(f.exitStatus); typ == record.TypeFail || ok && n != 0 {
 			color = "\x1b[31m"
 		} else if typ == record.TypeLoss {
 			color = "\x1b[33m"
@@ -484,26 +385,31 @@ func (f *formatter) text() error {
 		b.WriteString(color)
 	}
 	if f.tree != nil {
-		f.tree.prefix(b, f)
+		f.tree.prefix(b)
 	}
-	for i, fd := range f.fields {
+	for i, c := range f.cols {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		start := b.Len()
-		switch {
+		switch fd := f.view.Field(c); {
 		case fd.Name == "command":
-			b.WriteString(f.command(true))
+			// argv shell-quoted, or the name it goes by with control characters escaped
+			if argv, name := f.view.Command(c); argv != nil {
+				Command(b, argv)
+			} else {
+				Escape(b, name)
+			}
 		case fd.Kind == record.KindArray:
-			Command(b, f.argv(fd.Name))
+			Command(b, f.view.Strings(c))
 		case fd.Name == "parent_cmdline":
-			Escape(b, f.str(fd.Name))
+			Escape(b, f.view.String(c))
 		case fd.Kind == record.KindString:
-			if s := f.str(fd.Name); s != "" {
+			if s := f.view.String(c); s != "" {
 				Quote(b, s)
 			}
 		default:
-			b.WriteString(f.plain(fd))
+			b.WriteString(f.plain(c))
 		}
 		if b.Len() == start {
 			b.WriteByte('-') // an empty value still takes its column
@@ -521,38 +427,37 @@ func (f *formatter) json() error {
 	b := &f.sb
 	b.Reset()
 	b.WriteByte('{')
-	for i, fd := range f.sorted {
+	for i, c := range f.sorted {
 		if i > 0 {
 			b.WriteByte(',')
 		}
+		fd := f.view.Field(c)
 		b.WriteByte('"')
 		b.WriteString(fd.Name)
 		b.WriteString(`":`)
-		raw := f.raw(fd.Name)
 		switch {
 		case fd.Name == "command":
-			f.jsonCommand(b)
+			f.jsonCommand(b, c)
 		case fd.Kind == record.KindTime:
-			writeJSONString(b, f.time(fd.Name))
+			writeJSONString(b, f.time(c))
 		case fd.Kind == record.KindDuration:
-			d, _ := f.duration()
-			writeJSONString(b, d)
+			writeJSONString(b, f.view.Text(c))
 		case fd.Kind == record.KindNumber:
-			if n := f.number(fd); n != "" {
+			if n := f.view.Number(c); n != "" {
 				b.WriteString(n)
 			} else {
 				b.WriteString("null")
 			}
 		case fd.Kind == record.KindBool:
-			b.WriteString(boolText(raw))
+			b.WriteString(f.view.Text(c))
 		case fd.Kind == record.KindArray:
-			if raw == nil {
+			if raw := f.view.Raw(c); raw == nil {
 				b.WriteString("[]")
 			} else {
 				b.Write(raw)
 			}
 		default:
-			if raw == nil {
+			if raw := f.view.Raw(c); raw == nil {
 				b.WriteString(`""`)
 			} else {
 				b.Write(raw) // already a JSON string: exact, as written
@@ -571,8 +476,8 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // jsonCommand writes the command as a JSON string. When argv is a compact array of strings, its
 // elements' JSON texts joined by spaces already are that string (a quote inside a JSON string is
 // always escaped, so `","` only ever separates elements): nothing is decoded or encoded again.
-func (f *formatter) jsonCommand(b *bytes.Buffer) {
-	if raw := f.raw("argv"); plainStrings(raw) {
+func (f *formatter) jsonCommand(b *bytes.Buffer, c record.Col) {
+	if raw := f.view.Raw(c); plainStrings(raw) && string(raw) != `[""]` { // [""]: the command is exe or comm
 		inner := raw[2 : len(raw)-2]
 		b.WriteByte('"')
 		for {
@@ -588,7 +493,7 @@ func (f *formatter) jsonCommand(b *bytes.Buffer) {
 		b.WriteByte('"')
 		return
 	}
-	writeJSONString(b, f.command(false))
+	writeJSONString(b, f.view.Text(c))
 }
 
 // plainStrings says whether a raw array is a list of strings written without spaces, so that

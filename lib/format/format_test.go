@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"flag"
 	"os"
 	"path/filepath"
@@ -30,6 +31,8 @@ func TestGolden(t *testing.T) {
 		{"basic.csv", Options{Output: CSV, Fields: all}},
 		{"basic.json", Options{Output: JSON, Fields: all}},
 		{"basic.default.json", Options{Output: JSON}},
+		{"hostile.csv", Options{Output: CSV, Fields: []string{"command", "exe", "cwd", "exit_status"}}},
+		{"hostile.text", Options{Fields: []string{"command", "exe", "cwd", "exit_status"}}},
 	} {
 		input := "testdata/" + strings.Split(c.golden, ".")[0] + ".jsonl"
 		in, err := os.ReadFile(input)
@@ -73,6 +76,51 @@ func TestTextNeverWritesControls(t *testing.T) {
 	}
 	if want := `$'a\x07\e\r\x7f\xc2\x85b' $'\e]0;title\x07' $'x\ty' e -`; s != want {
 		t.Errorf("got  %s\nwant %s", s, want)
+	}
+}
+
+// TestCSVSafe: whatever a record holds, a CSV cell never starts as a spreadsheet formula and the
+// output has no raw control character but the newline ending each row.
+func TestCSVSafe(t *testing.T) {
+	in, err := os.ReadFile("testdata/hostile.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, _ := ParseFields("command,exe,cwd,argv,exit_status")
+	var out bytes.Buffer
+	if err := Run(context.Background(), bytes.NewReader(in), &out, Options{Output: CSV, Fields: fields}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range strings.TrimSuffix(out.String(), "\n") {
+		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0) {
+			t.Fatalf("raw control %U in %q", r, out.String())
+		}
+	}
+	rows, err := csv.NewReader(&out).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bytes.Count(in, []byte("\n")) + 1; len(rows) != want {
+		t.Fatalf("%d rows, want %d (a header and one per record)", len(rows), want)
+	}
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+@\t\r", rune(cell[0])) || cell != "" && cell[0] == '-' && !plainNumber(cell[1:]) {
+				t.Errorf("cell %q starts a formula", cell)
+			}
+		}
+	}
+}
+
+func TestCSVCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "plain": "plain", "a=b": "a=b", "=1+1": "'=1+1", "+1": "'+1", "@x": "'@x", "\tx": `'\tx`,
+		"\rx": `'\rx`, "-": "'-", "-5": "-5", "-1.5": "-1.5", "-1.": "'-1.", "-.5": "'-.5", "-1e5": "'-1e5",
+		"--help": "'--help", "a\nb": `a\nb`, `c:\x`: `c:\\x`, "\x1b[31m\a": `\e[31m\x07`, "\u009b": `\xc2\x9b`,
+	} {
+		if got := csvCell(in); got != want {
+			t.Errorf("csvCell(%q) = %s, want %s", in, got, want)
+		}
 	}
 }
 
@@ -139,6 +187,19 @@ func TestFollowLast(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := "b 1\nf -\nc -\n"; out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestTreeLastKey: the tree reads repeated keys as every reader does, the last one counting.
+func TestTreeLastKey(t *testing.T) {
+	in := `{"process_key":"1@1","argv":["a"],"record_type":"command"}` + "\n" +
+		`{"process_key":"z", "parent_key":"9@9","argv":["b"],"record_type":"command","parent_key":"1@1","process_key":"2@2"}` + "\n"
+	var out bytes.Buffer
+	if err := Run(context.Background(), strings.NewReader(in), &out, Options{Tree: true, Fields: []string{"command"}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "a\n`- b\n"; out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }

@@ -114,3 +114,46 @@ func Command(b *bytes.Buffer, argv []string) {
 		Quote(b, a)
 	}
 }
+
+// csvCell makes a CSV value safe for a spreadsheet and for a terminal. Control characters, DEL,
+// backslashes and invalid UTF-8 are escaped as Escape writes them (so a cell is one line, and a
+// literal backslash is told from an escape). A value starting with = + - @ tab or CR, which a
+// spreadsheet would run as a formula, gets a leading single quote, as OWASP's CSV injection advice
+// says; a plain negative number (-12, -1.5) is left as it is, since a spreadsheet reads it as a number.
+func csvCell(s string) string {
+	if s == "" {
+		return s
+	}
+	formula := false
+	switch s[0] {
+	case '=', '+', '@', '\t', '\r':
+		formula = true
+	case '-':
+		formula = !plainNumber(s[1:])
+	}
+	if !formula && !needsANSI(s) && !strings.ContainsRune(s, '\\') {
+		return s
+	}
+	var b bytes.Buffer
+	if formula {
+		b.WriteByte('\'')
+	}
+	Escape(&b, s)
+	return b.String()
+}
+
+// plainNumber reports whether s is digits with at most one '.' between digits.
+func plainNumber(s string) bool {
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot && digits > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}

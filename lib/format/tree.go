@@ -18,9 +18,12 @@ var treeKeys = []string{"pid", "ppid", "process_key", "parent_key", "record_type
 // this row's ppid, else a "synthetic" parent: an earlier row of the same uid, source, ppid and
 // canonical command, with a compatible parent_tty_nr, started at most 300 ms before.
 type tree struct {
-	byKey  map[string]int
-	byPID  map[int64]int
-	recent []recentRow // the last rows without keys, for the synthetic rule
+	v                                                 *record.View
+	pid, ppid, key, parentKey, typ, uid, source, ptty record.Col
+	argv, timestamp                                   record.Col
+	byKey                                             map[string]int
+	byPID                                             map[int64]int
+	recent                                            []recentRow // the last rows without keys, for the synthetic rule
 }
 
 type recentRow struct {
@@ -34,19 +37,26 @@ const synthWindow = 300 * time.Millisecond
 
 const treeMemory = 1 << 20 // processes remembered; past that the maps start again
 
-func newTree() *tree { return &tree{byKey: map[string]int{}, byPID: map[int64]int{}} }
+// newTree returns a tree reading rows through v, a view of treeKeys.
+func newTree(v *record.View) *tree {
+	return &tree{v: v, pid: v.Col("pid"), ppid: v.Col("ppid"), key: v.Col("process_key"), parentKey: v.Col("parent_key"),
+		typ: v.Col("record_type"), uid: v.Col("uid"), source: v.Col("source"), ptty: v.Col("parent_tty_nr"),
+		argv: v.Col("argv"), timestamp: v.Col("timestamp"), byKey: map[string]int{}, byPID: map[int64]int{}}
+}
 
-func (t *tree) depth(f *formatter) int {
+// depth is the depth of the row t.v holds.
+func (t *tree) depth() int {
 	if len(t.byKey) > treeMemory || len(t.byPID) > treeMemory {
 		clear(t.byKey)
 		clear(t.byPID)
 	}
 	depth := 0
-	if key := f.str("process_key"); key != "" {
-		fail := f.str("record_type") == record.TypeFail
+	v := t.v
+	if key := v.String(t.key); key != "" {
+		fail := v.String(t.typ) == record.TypeFail
 		if d, ok := t.byKey[key]; ok && !fail {
 			depth = d + 1
-		} else if d, ok := t.byKey[f.str("parent_key")]; ok {
+		} else if d, ok := t.byKey[v.String(t.parentKey)]; ok {
 			depth = d + 1
 		}
 		if !fail { // a failed exec left the process as it was
@@ -54,12 +64,12 @@ func (t *tree) depth(f *formatter) int {
 		}
 		return depth
 	}
-	pid, _ := record.Int(f.raw("pid"))
-	ppid, _ := record.Int(f.raw("ppid"))
-	uid, _ := record.Int(f.raw("uid"))
-	ptty, _ := record.Int(f.raw("parent_tty_nr"))
-	at, _ := time.Parse(time.RFC3339Nano, f.str("timestamp"))
-	row := recentRow{at: at, uid: uid, ppid: ppid, ptty: ptty, source: f.str("source"), canonical: canonical(f.argv("argv"))}
+	pid, _ := v.Int(t.pid)
+	ppid, _ := v.Int(t.ppid)
+	uid, _ := v.Int(t.uid)
+	ptty, _ := v.Int(t.ptty)
+	at, _ := v.Time(t.timestamp)
+	row := recentRow{at: at, uid: uid, ppid: ppid, ptty: ptty, source: v.String(t.source), canonical: canonical(v.Strings(t.argv))}
 	if d, ok := t.byPID[ppid]; ok && ppid != 0 {
 		depth = d + 1
 	} else {
@@ -93,8 +103,8 @@ func canonical(argv []string) string {
 	return path.Base(argv[0]) + " " + strings.Join(argv[1:], " ")
 }
 
-func (t *tree) prefix(b *bytes.Buffer, f *formatter) {
-	d := t.depth(f)
+func (t *tree) prefix(b *bytes.Buffer) {
+	d := t.depth()
 	if d == 0 {
 		return
 	}

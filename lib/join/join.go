@@ -39,7 +39,8 @@ type joiner struct {
 	queue   []*row // rows in start order; the head goes out once done
 	head    int
 	pending map[string]*row
-	find    *record.Finder
+	view    *record.View
+	typ, id record.Col
 	free    [][]byte // buffers of rows already written, for new rows
 }
 
@@ -61,7 +62,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	if opt.Window <= 0 {
 		opt.Window = DefaultWindow
 	}
-	j := &joiner{out: out, opt: opt, pending: map[string]*row{}, find: record.NewFinder("record_type", "event_id")}
+	j := newJoiner(out, opt)
 	err := jsonl.Each(ctx, in, out, opt.Name, opt.Problems, func(line []byte, n int64) error {
 		err := j.add(line)
 		var se *record.SyntaxError
@@ -83,24 +84,21 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 }
 
 var (
-	typeKey = []byte(`record_type":"`)
-	idKey   = []byte(`event_id":"`)
+	typeKey = []byte(`record_type"`) // without the opening quote: searches that start with a
+	idKey   = []byte(`event_id"`)    // letter jump further than ones that start with a quote
 )
 
-// fields finds record_type and event_id and where record_type's value is. Records precd writes are
-// compact and flat, so both are found by a search for their key text (a quote inside a JSON string
-// is escaped, so `"record_type":"` is always a key), which beats walking twenty keys from the left
-// to reach record_type; other lines are walked.
+func newJoiner(out io.Writer, opt Options) *joiner {
+	v, _ := record.NewView("record_type", "event_id")
+	return &joiner{out: out, opt: opt, pending: map[string]*row{}, view: v, typ: v.Col("record_type"), id: v.Col("event_id")}
+}
+
+// fields finds record_type and event_id and where record_type's value is.
 func (j *joiner) fields(line []byte) (typ, id []byte, typOff int, err error) {
-	if t, ok := quickString(line, typeKey); ok {
-		if i, ok := quickString(line, idKey); ok || !bytes.Contains(line, idKey[:len(idKey)-1]) {
-			return t, i, cap(line) - cap(t), nil
-		}
-	}
-	if err = j.find.Find(line); err != nil {
+	if err = j.view.Load(line); err != nil {
 		return
 	}
-	typ, id = j.find.Vals[0], j.find.Vals[1]
+	typ, id = j.view.Raw(j.typ), j.view.Raw(j.id)
 	if typ != nil {
 		typOff = cap(line) - cap(typ)
 	}
@@ -161,24 +159,6 @@ func (j *joiner) add(line []byte) error {
 		j.queue = append(j.queue, &row{buf: bytes.Clone(line), done: true})
 	}
 	return j.drain()
-}
-
-// quickString finds the string value of the key whose text (with `":"` after it) is key, in a line
-// that looks like a compact JSON object.
-func quickString(line, key []byte) ([]byte, bool) {
-	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
-		return nil, false
-	}
-	k := bytes.Index(line, key)
-	if k < 1 || line[k-1] != '"' {
-		return nil, false
-	}
-	start := k + len(key) - 1
-	end, err := record.SkipString(line, start)
-	if err != nil {
-		return nil, false
-	}
-	return line[start:end], true
 }
 
 // track remembers a provisional row in follow mode, forgetting the oldest beyond the window.

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/prec-dev/prec/lib/jsonl"
-	"github.com/prec-dev/prec/lib/record"
 )
 
 const (
@@ -70,7 +69,7 @@ func TestMemoryBounded(t *testing.T) {
 	for i := 0; i < 50000; i++ {
 		in.WriteString(`{"event_id":"e-` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + `","record_type":"start","i":` + itoa(i) + "}\n")
 	}
-	j := &joiner{out: &bytes.Buffer{}, opt: Options{Window: 100}, pending: map[string]*row{}, find: record.NewFinder("record_type", "event_id")}
+	j := newJoiner(&bytes.Buffer{}, Options{Window: 100})
 	r := jsonl.NewReader(&in, 0)
 	for {
 		line, err := r.Next()
@@ -98,6 +97,25 @@ func BenchmarkJoin(b *testing.B) {
 	data := in.Bytes()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	for b.Loop() {
+		if err := Run(context.Background(), bytes.NewReader(data), &bytes.Buffer{}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJoinFlat joins records as precd writes them: flat, compact, keys in the schema's order.
+func BenchmarkJoinFlat(b *testing.B) {
+	const start = `{"timestamp":"2026-11-22T13:00:00Z","event_id":"E","uid":1006,"gid":1006,"auid":4294967295,"session_id":4294967295,"user":"user1006","group":"user1006","pid":10000,"ppid":9999,"comm":"cron","exe":"/usr/sbin/cron","cwd":"/home/user/src/project","argv":["/usr/sbin/cron","-f"],"argc":2,"cgroup":"/user.slice/user-1000.slice/session-3.scope","tty":"/dev/pts/1","tty_nr":34817,"source":"user","record_type":"start","parent_comm":"bash","parent_exe":"/usr/bin/bash","parent_cmdline":"-bash","parent_tty":"/dev/pts/1","parent_tty_nr":34817,"process_key":"10000@1000000000000","parent_key":"9999@1000000000000"}`
+	const end = `{"timestamp":"2026-11-22T13:00:00.000731Z","event_id":"E","pid":10000,"source":"user","record_type":"end","exit_status":127,"duration_ns":731000}`
+	var in bytes.Buffer
+	for i := 0; i < 1000; i++ {
+		id := `"20261122130000-` + itoa(i) + `"`
+		in.WriteString(strings.Replace(start, `"E"`, id, 1) + "\n")
+		in.WriteString(strings.Replace(end, `"E"`, id, 1) + "\n")
+	}
+	data := in.Bytes()
+	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		if err := Run(context.Background(), bytes.NewReader(data), &bytes.Buffer{}, Options{}); err != nil {
 			b.Fatal(err)

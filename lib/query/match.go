@@ -2,10 +2,11 @@ package query
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/itchyny/gojq"
 	"github.com/prec-dev/prec/lib/record"
@@ -16,13 +17,12 @@ import (
 type Query struct {
 	root  andNode
 	names map[string]bool // fields the query names
-	slot  map[string]int  // raw key -> index in vals
-	find  *record.Finder
+	view  *record.View
 }
 
 // Compile compiles expressions that must all match. Each is a query in prec's language.
 func Compile(exprs ...string) (*Query, error) {
-	q := &Query{names: map[string]bool{}, slot: map[string]int{}}
+	q := &Query{names: map[string]bool{}}
 	for _, e := range exprs {
 		n, err := parse(e)
 		if err != nil {
@@ -30,37 +30,32 @@ func Compile(exprs ...string) (*Query, error) {
 		}
 		q.root = append(q.root, n)
 	}
-	q.walk(q.root)
-	keys := make([]string, len(q.slot))
-	for k, i := range q.slot {
-		keys[i] = k
+	var names []string
+	walk(q.root, func(c *clause) { names = append(names, c.field.Name) })
+	view, err := record.NewView(names...)
+	if err != nil {
+		return nil, err // not reached: the parser knows only fields of the table
 	}
-	q.find = record.NewFinder(keys...)
+	q.view = view
+	walk(q.root, func(c *clause) {
+		c.col = view.Col(c.field.Name)
+		q.names[c.field.Name] = true
+	})
 	return q, nil
 }
 
-func (q *Query) need(key string) {
-	if _, ok := q.slot[key]; !ok {
-		q.slot[key] = len(q.slot)
-	}
-}
-
-func (q *Query) walk(n node) {
+func walk(n node, fn func(*clause)) {
 	switch n := n.(type) {
 	case andNode:
 		for _, c := range n {
-			q.walk(c)
+			walk(c, fn)
 		}
 	case orNode:
 		for _, c := range n {
-			q.walk(c)
+			walk(c, fn)
 		}
 	case *clause:
-		name := n.field.Name
-		q.names[name] = true
-		for _, k := range record.RawKeys(name) {
-			q.need(k)
-		}
+		fn(n)
 	}
 }
 
@@ -69,7 +64,7 @@ func (q *Query) Names(field string) bool { return q.names[field] }
 
 // Match reports whether the record in line matches. The error is about the line: not a JSON object.
 func (q *Query) Match(line []byte) (bool, error) {
-	if err := q.find.Find(line); err != nil {
+	if err := q.view.Load(line); err != nil {
 		return false, err
 	}
 	return q.eval(q.root), nil
@@ -97,78 +92,17 @@ func (q *Query) eval(n node) bool {
 	return false
 }
 
-func (q *Query) raw(key string) []byte {
-	v := q.find.Vals[q.slot[key]]
-	if string(v) == "null" {
-		return nil
-	}
-	return v
-}
-
+// match compares the value record.View gives the clause's field: the one a column prints.
 func (q *Query) match(c *clause) bool {
-	name := c.field.Name
 	switch c.field.Kind {
-	case record.KindNumber:
-		raw := q.raw(name)
-		if raw == nil && (name == "euid" || name == "egid") {
-			raw = q.raw(name[1:]) // written only where they differ from uid and gid
-		}
-		var n int64
-		if raw != nil {
-			var ok bool
-			if n, ok = record.Int(raw); !ok {
-				return false
-			}
-		} else if c.field.Optional {
-			return false
-		}
-		return compareInt(n, c.op, c.num)
-	case record.KindDuration:
-		n, ok := record.Int(q.raw("duration_ns"))
+	case record.KindNumber, record.KindDuration:
+		n, ok := q.view.Int(c.col)
 		return ok && compareInt(n, c.op, c.num)
 	case record.KindTime:
-		s, err := record.String(q.raw(name))
-		if err != nil || s == "" {
-			return false
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return false
-		}
-		return compareInt(int64(t.Compare(c.tm)), c.op, 0)
-	case record.KindBool:
-		v := "false"
-		if string(q.raw(name)) == "true" {
-			v = "true"
-		}
-		return compareString(v, c.op, c.str)
-	case record.KindArray:
-		return compareString(joinArgv(q.raw(name)), c.op, c.str)
+		t, ok := q.view.Time(c.col)
+		return ok && compareInt(int64(t.Compare(c.tm)), c.op, 0)
 	}
-	if name == "command" {
-		return compareString(q.command(), c.op, c.str)
-	}
-	s, _ := record.String(q.raw(name))
-	return compareString(s, c.op, c.str)
-}
-
-func (q *Query) command() string {
-	if s := joinArgv(q.raw("argv")); s != "" {
-		return s
-	}
-	if s, _ := record.String(q.raw("exe")); s != "" {
-		return s
-	}
-	s, _ := record.String(q.raw("comm"))
-	return s
-}
-
-func joinArgv(raw []byte) string {
-	args, err := record.Strings(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.Join(args, " ")
+	return compareString(q.view.Text(c.col), c.op, c.str)
 }
 
 func compareInt(a int64, o op, b int64) bool {
@@ -233,20 +167,49 @@ func asParseError(err error, pe **gojq.ParseError) bool {
 }
 
 // Match decodes line (numbers kept exact) and runs the expression on it. The error is about the line
-// (not JSON) or the expression failing on it.
-func (j *JQ) Match(line []byte) (bool, error) {
+// (not JSON) or the expression failing on it, or it is ctx.Err(): Match returns as soon as ctx is
+// done, also inside a program that never ends. gojq checks ctx between its instructions, but not
+// inside a builtin written in Go (`"a" * 1e10` runs for seconds), so a cancellable ctx has the
+// program run on a goroutine of its own that Match abandons when ctx is done.
+func (j *JQ) Match(ctx context.Context, line []byte) (bool, error) {
 	d := json.NewDecoder(bytes.NewReader(line))
 	d.UseNumber()
 	var v any
 	if err := d.Decode(&v); err != nil {
 		return false, err
 	}
-	iter := j.code.Run(v)
-	out, ok := iter.Next()
+	if ctx.Done() == nil {
+		return j.run(ctx, v)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	type result struct {
+		ok  bool
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ok, err := j.run(ctx, v)
+		done <- result{ok, err}
+	}()
+	select {
+	case r := <-done:
+		return r.ok, r.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+func (j *JQ) run(ctx context.Context, v any) (bool, error) {
+	out, ok := j.code.RunWithContext(ctx, v).Next()
 	if !ok {
 		return false, nil
 	}
 	if err, isErr := out.(error); isErr {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return false, ctx.Err()
+		}
 		return false, fmt.Errorf("--jq: %v", err)
 	}
 	return out != nil && out != false, nil

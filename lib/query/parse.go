@@ -60,6 +60,7 @@ type orNode []node
 
 type clause struct {
 	field *record.Field
+	col   record.Col // of the field in the query's view
 	op    op
 	str   string // string, array, bool ("true"/"false")
 	num   int64  // number, duration (ns)
@@ -300,7 +301,7 @@ func (c *clause) setValue(v string) error {
 		}
 		c.tm = t
 	case record.KindDuration:
-		ns, err := ParseDuration(v)
+		ns, err := record.ParseDuration(v)
 		if err != nil {
 			return err
 		}
@@ -326,38 +327,4 @@ func (c *clause) setValue(v string) error {
 		c.str = v
 	}
 	return nil
-}
-
-// ParseDuration reads the reference's "Y-M-D h:m:s" (a year is 365 days, a month 30) or a Go
-// duration such as "1m30s".
-func ParseDuration(v string) (int64, error) {
-	var y, mo, d, h, mi, s int64
-	var rest string
-	n, _ := fmt.Sscanf(v, "%d-%d-%d %d:%d:%d%s", &y, &mo, &d, &h, &mi, &s, &rest)
-	if n == 6 {
-		if y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || mo >= 12 || d >= 31 || h >= 24 || mi >= 60 || s >= 60 {
-			return 0, fmt.Errorf("duration %q out of range (months < 12, days < 31, hours < 24, minutes and seconds < 60)", v)
-		}
-		days := y*365 + mo*30 + d
-		return ((days*24+h)*60+mi)*60*1e9 + s*1e9, nil
-	}
-	if dur, err := time.ParseDuration(v); err == nil && dur >= 0 {
-		return int64(dur), nil
-	}
-	return 0, fmt.Errorf("duration %q is neither Y-M-D h:m:s nor like 1m30s", v)
-}
-
-// FormatDuration writes ns as the reference does: "%04d-%02d-%02d %02d:%02d:%02d", whole seconds.
-func FormatDuration(ns int64) string {
-	if ns < 0 {
-		ns = 0
-	}
-	s := ns / 1e9
-	days := s / 86400
-	s %= 86400
-	y := days / 365
-	days %= 365
-	mo := days / 30
-	days %= 30
-	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d", y, mo, days, s/3600, s/60%60, s%60)
 }

@@ -1,8 +1,10 @@
 package query
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -131,42 +133,27 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func TestDuration(t *testing.T) {
-	for _, c := range []struct {
-		ns   int64
-		text string
-	}{{0, "0000-00-00 00:00:00"}, {1_500_000_000, "0000-00-00 00:00:01"}, {-5, "0000-00-00 00:00:00"},
-		{(366*86400 + 31*86400 + 3661) * 1e9, "0001-01-02 01:01:01"}} {
-		if got := FormatDuration(c.ns); got != c.text {
-			t.Errorf("FormatDuration(%d) = %s, want %s", c.ns, got, c.text)
-		}
-	}
-	if ns, err := ParseDuration("0001-01-02 01:01:01"); err != nil || ns != (365*86400+30*86400+2*86400+3661)*1e9 {
-		t.Errorf("ParseDuration = %d, %v", ns, err)
-	}
-}
-
 func TestJQ(t *testing.T) {
 	j, err := CompileJQ(`.uid >= 1000 and (.argv | length) == 3`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := j.Match([]byte(cmd)); !ok || err != nil {
+	if ok, err := j.Match(context.Background(), []byte(cmd)); !ok || err != nil {
 		t.Errorf("cmd: %v %v", ok, err)
 	}
-	if ok, _ := j.Match([]byte(unfin)); ok {
+	if ok, _ := j.Match(context.Background(), []byte(unfin)); ok {
 		t.Error("unfin matched")
 	}
 	// Large numbers stay exact (no float64 rounding).
 	j, _ = CompileJQ(`.duration_ns == 1500000000 and .n == 9007199254740993`)
-	if ok, err := j.Match([]byte(`{"duration_ns":1500000000,"n":9007199254740993}`)); !ok || err != nil {
+	if ok, err := j.Match(context.Background(), []byte(`{"duration_ns":1500000000,"n":9007199254740993}`)); !ok || err != nil {
 		t.Errorf("exact numbers: %v %v", ok, err)
 	}
 	if _, err := CompileJQ(`.uid >=`); err == nil || !strings.Contains(err.Error(), "invalid --jq expression") {
 		t.Errorf("bad jq: %v", err)
 	}
 	j, _ = CompileJQ(`.argv | error("boom")`)
-	if _, err := j.Match([]byte(cmd)); err == nil {
+	if _, err := j.Match(context.Background(), []byte(cmd)); err == nil {
 		t.Error("runtime error not returned")
 	}
 }
@@ -190,4 +177,73 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestJQStops: a jq program that never ends returns ctx.Err() once ctx is done, whether it recurses,
+// loops without output or collects without end.
+func TestJQStops(t *testing.T) {
+	for _, expr := range []string{`def f: f; f`, `def f: 1 + f; f`, `last(range(1e18))`, `until(false; .)`,
+		`reduce range(1e18) as $x (0; . + 1)`, `[repeat(1)] | length`, `first(repeat(empty))`} {
+		j, err := CompileJQ(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			ctx  func() (context.Context, context.CancelFunc)
+			want error
+		}{
+			{"cancelled", func() (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(context.Background())
+				time.AfterFunc(50*time.Millisecond, cancel)
+				return ctx, cancel
+			}, context.Canceled},
+			{"deadline", func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 50*time.Millisecond)
+			}, context.DeadlineExceeded},
+		} {
+			ctx, cancel := c.ctx()
+			done := make(chan error, 1)
+			go func() {
+				_, err := j.Match(ctx, []byte(cmd))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err != c.want {
+					t.Errorf("%s, %s: error %v, want %v", expr, c.name, err, c.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s, %s: still running 10 s after ctx was done", expr, c.name)
+			}
+			cancel()
+		}
+	}
+	// A ctx already done: no evaluation at all.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	j, _ := CompileJQ(`true`)
+	if _, err := j.Match(ctx, []byte(cmd)); err != context.Canceled {
+		t.Errorf("done ctx: %v", err)
+	}
+}
+
+func BenchmarkJQ(b *testing.B) {
+	j, err := CompileJQ(`.uid >= 1000`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cancellable, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for name, ctx := range map[string]context.Context{"background": context.Background(), "cancellable": cancellable} {
+		b.Run(name, func(b *testing.B) {
+			line := []byte(cmd)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := j.Match(ctx, line); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

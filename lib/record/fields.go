@@ -24,6 +24,10 @@ type Field struct {
 	Derived bool
 	// End fields only exist once a start is joined with its end.
 	End bool
+	// from are the record keys the value is read from, when they are not just Name: those a
+	// derived field is computed from, and for a defaulted one (euid, egid) the key then the
+	// default. View defines how.
+	from []string
 }
 
 // Fields is every field a query or -f may name: the reference's, in the reference's order (which
@@ -34,7 +38,7 @@ var Fields = []Field{
 	{Name: "event_id"},
 	{Name: "user"},
 	{Name: "group"},
-	{Name: "command", Derived: true},
+	{Name: "command", Derived: true, from: []string{"argv", "exe", "comm"}}, // argv joined, else exe, else comm
 	{Name: "uid", Kind: KindNumber},
 	{Name: "gid", Kind: KindNumber},
 	{Name: "auid", Kind: KindNumber, Optional: true},
@@ -53,7 +57,7 @@ var Fields = []Field{
 	{Name: "record_type"},
 	{Name: "exit_status", Kind: KindNumber, Optional: true, End: true},
 	{Name: "duration_ns", Kind: KindNumber, Optional: true, End: true},
-	{Name: "duration", Kind: KindDuration, Derived: true, End: true},
+	{Name: "duration", Kind: KindDuration, Derived: true, End: true, from: []string{"duration_ns"}}, // as FormatDuration writes it
 	{Name: "exec_errno", Kind: KindNumber, Optional: true},
 	{Name: "exec_error"},
 	{Name: "lost_samples", Kind: KindNumber, Optional: true},
@@ -65,8 +69,8 @@ var Fields = []Field{
 	{Name: "parent_tty_nr", Kind: KindNumber},
 
 	// prec's additions (not part of "-f all", which stays the reference's list).
-	{Name: "euid", Kind: KindNumber, Optional: true},
-	{Name: "egid", Kind: KindNumber, Optional: true},
+	{Name: "euid", Kind: KindNumber, Optional: true, from: []string{"euid", "uid"}}, // written only where it differs from uid
+	{Name: "egid", Kind: KindNumber, Optional: true, from: []string{"egid", "gid"}}, // and gid
 	{Name: "filename"},
 	{Name: "interpreter"},
 	{Name: "argv_raw", Kind: KindArray},
@@ -104,19 +108,3 @@ func Lookup(name string) *Field { return byName[name] }
 
 // DefaultFields is what prec prints without -f.
 var DefaultFields = []string{"timestamp", "user", "group", "command"}
-
-// RawKeys are the record keys a field's value comes from: itself, or for derived fields (command,
-// duration) and defaulted ones (euid, egid) the keys they are computed from.
-func RawKeys(name string) []string {
-	switch name {
-	case "command":
-		return []string{"argv", "exe", "comm"}
-	case "duration":
-		return []string{"duration_ns"}
-	case "euid":
-		return []string{"euid", "uid"}
-	case "egid":
-		return []string{"egid", "gid"}
-	}
-	return []string{name}
-}
