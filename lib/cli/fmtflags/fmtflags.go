@@ -15,7 +15,7 @@ type Flags struct {
 	Limit    int    `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with --follow, N rows from before, then every row"`
 	Follow   bool   `short:"F" long:"follow" description:"The input is live: with -n, the last N rows are those before it first pauses"`
 	Tree     bool   `long:"tree" description:"Text: indent each command under the process that started it (not with --follow)"`
-	Output   string `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format"`
+	Output   string `short:"o" long:"output" default:"text" value-name:"text|csv|json" description:"Output format (csv: control characters escaped as in text, and a cell starting with = + - @ tab or CR gets a leading ' so that no spreadsheet runs it)"`
 	Color    string `long:"color" default:"auto" value-name:"auto|always|never" description:"Colour failures in text output (auto: on a terminal, unless NO_COLOR is set)"`
 }
 
