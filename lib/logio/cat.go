@@ -73,7 +73,8 @@ func catAll(ctx context.Context, stdin io.Reader, out io.Writer, opt CatOptions)
 		paths = all
 	}
 	s := &lines{out: out, problems: opt.Problems, last: opt.Last, ring: opt.Last > 0 || opt.Follow && opt.Last == 0}
-	c := &reader{ctx: ctx, lines: s, problems: opt.Problems, seen: map[[2]uint64]bool{}}
+	c := &reader{ctx: ctx, lines: s, problems: opt.Problems, seen: map[[2]uint64]bool{}, out: newAsync(s)}
+	defer c.out.close()
 	for i, p := range paths {
 		if opt.Follow && i == len(paths)-1 && p != "-" {
 			return errors.Join(c.follow(p, opt), opt.Problems.Err())
@@ -81,6 +82,9 @@ func catAll(ctx context.Context, stdin io.Reader, out io.Writer, opt CatOptions)
 		if err := c.catOne(p, stdin); err != nil {
 			return err
 		}
+	}
+	if err := c.out.close(); err != nil {
+		return err
 	}
 	if err := s.flushRing(); err != nil {
 		return err
@@ -92,10 +96,11 @@ func catAll(ctx context.Context, stdin io.Reader, out io.Writer, opt CatOptions)
 type reader struct {
 	ctx      context.Context
 	lines    *lines
+	out      *async // lines, in a goroutine of its own
 	problems *jsonl.Problems
 	seen     map[[2]uint64]bool // units read: run id, sequence number
-	zdec     *zstd.Decoder
-	gz       *gzip.Reader
+	zdec, pz *zstd.Decoder
+	gz, pg   *gzip.Reader
 	buf      []byte
 	nested   atomic.Int32 // inner layers running
 }
@@ -120,6 +125,9 @@ func (c *reader) scan(r io.Reader, base int64, name string, f *os.File) error {
 		return err
 	}
 	err = s.run()
+	if serr := c.out.sync(); err == nil {
+		err = serr
+	}
 	c.buf = s.w.buf
 	c.finish(s, f, err)
 	if err != nil {
@@ -136,7 +144,7 @@ func (c *reader) newFileScanner(r io.Reader, base int64, name string) (*scanner,
 	if c.buf == nil {
 		c.buf = make([]byte, 0, 2*windowChunk)
 	}
-	return newScanner(c, newWindow(r, base, c.buf), name, 0, c.lines)
+	return newScanner(c, newWindow(r, base, c.buf), name, 0, c.out)
 }
 
 // finish reports what the scanner found damaged. A torn tail is reported unless a live precd is
@@ -321,15 +329,21 @@ func (c *reader) follow(path string, opt CatOptions) error {
 			return err
 		}
 		t.idle = func() error {
+			if c.nested.Load() > 0 {
+				return nil // the inner layer's goroutine writes
+			}
 			sc.hold.idle()
 			if err := sc.hold.werr; err != nil {
+				return err
+			}
+			if err := c.out.sync(); err != nil {
 				return err
 			}
 			if err := s.flushRing(); err != nil {
 				return err
 			}
 			sc.flushRegions(false)
-			if fl, ok := s.out.(interface{ Flush() error }); ok && c.nested.Load() == 0 {
+			if fl, ok := s.out.(interface{ Flush() error }); ok {
 				if err := fl.Flush(); err != nil {
 					return &writeError{err}
 				}
@@ -337,6 +351,9 @@ func (c *reader) follow(path string, opt CatOptions) error {
 			return nil
 		}
 		err = sc.run()
+		if serr := c.out.sync(); err == nil {
+			err = serr
+		}
 		c.buf = sc.w.buf
 		if c.ctx.Err() != nil {
 			f.Close()
@@ -349,6 +366,7 @@ func (c *reader) follow(path string, opt CatOptions) error {
 		c.finish(sc, f, nil)
 		f.Close()
 		s.Break()
+		c.out.n = s.n
 	}
 }
 

@@ -25,8 +25,10 @@ func (e *writeError) Error() string { return e.err.Error() }
 func (e *writeError) Unwrap() error { return e.err }
 
 const (
-	maxLayers = 4       // compression layers undone: prec.log.1.gz holding a zstd log is two
-	holdMax   = 8 << 20 // decoded bytes of a unit held back until it proves intact
+	maxLayers  = 4        // compression layers undone: prec.log.1.gz holding a zstd log is two
+	holdMax    = 1 << 20  // decoded bytes of a unit held back while no unit may begin inside it
+	holdLimit  = 64 << 20 // held back at most, even when a unit may begin inside
+	keepBehind = 32 << 20 // input kept of a huge unit, to resynchronise in
 )
 
 // scanner reads one input (a file, standard input, or the content of an outer layer) as a sequence
@@ -44,6 +46,8 @@ type scanner struct {
 	skip    bool // too many layers: content is dropped
 	zdec    *zstd.Decoder
 	gz      *gzip.Reader
+	pz      *zstd.Decoder // for probes
+	pg      *gzip.Reader
 	hold    holder
 	regions []region
 	// intact data so far, to estimate what a damaged region held
@@ -54,17 +58,18 @@ func newScanner(c *reader, w *window, name string, depth int, out sink) (*scanne
 	s := &scanner{c: c, w: w, name: name, depth: depth, out: out}
 	s.hold.s = s
 	if depth == 0 && c.zdec != nil {
-		s.zdec, s.gz = c.zdec, c.gz
+		s.zdec, s.gz, s.pz, s.pg = c.zdec, c.gz, c.pz, c.pg
 		return s, nil
 	}
 	var err error
-	s.zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30))
-	if err != nil {
-		return nil, err
+	for _, z := range []**zstd.Decoder{&s.zdec, &s.pz} {
+		if *z, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30)); err != nil {
+			return nil, err
+		}
 	}
-	s.gz = new(gzip.Reader)
+	s.gz, s.pg = new(gzip.Reader), new(gzip.Reader)
 	if depth == 0 {
-		c.zdec, c.gz = s.zdec, s.gz
+		c.zdec, c.gz, c.pz, c.pg = s.zdec, s.gz, s.pz, s.pg
 	}
 	return s, nil
 }
@@ -196,7 +201,7 @@ func (ix *index) key() [2]uint64 { return [2]uint64{ix.run, ix.seq} }
 func (s *scanner) zstdUnit(from, at int64, ix *index, patch []byte) (int64, error) {
 	dup := ix != nil && s.c.seen[ix.key()]
 	before := s.out.Lines()
-	fr := &frameReader{w: s.w, start: at, pos: at, end: at, limit: -1, patch: patch}
+	fr := &frameReader{w: s.w, start: at, pos: at, end: at, limit: -1, patch: patch, check: s.plausible}
 	derr := s.decodeZstd(fr, dup, 0)
 	if err := s.hold.werr; err != nil {
 		return 0, err
@@ -325,27 +330,32 @@ func looksLikeLog(b []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || Detect(b) != Plain)
 }
 
+// The probes decode with decoders of their own: they also run while a unit is being decoded.
 func (s *scanner) probeZstd(at int64, patch []byte) bool {
 	fr := &frameReader{w: s.w, start: at, pos: at, end: at, limit: -1, patch: patch}
-	s.hold.begin(at, fr.position, fr.safe)
-	s.hold.probe = true
-	if s.zdec.Reset(fr) == nil {
-		io.Copy(&s.hold, s.zdec)
+	var p probeBuf
+	if s.pz.Reset(fr) == nil {
+		io.Copy(&p, s.pz)
 	}
-	s.hold.active = false
-	return looksLikeLog(s.hold.buf)
+	return looksLikeLog(p.b)
 }
 
 func (s *scanner) probeGzip(at int64, patch []byte) bool {
 	mr := &memberReader{w: s.w, start: at, pos: at, limit: -1, patch: patch, scanned: at + 1}
-	s.hold.begin(at, mr.position, mr.safe)
-	s.hold.probe = true
-	if s.gz.Reset(mr) == nil {
-		s.gz.Multistream(false)
-		io.Copy(&s.hold, s.gz)
+	var p probeBuf
+	if s.pg.Reset(mr) == nil {
+		s.pg.Multistream(false)
+		io.Copy(&p, s.pg)
 	}
-	s.hold.active = false
-	return looksLikeLog(s.hold.buf)
+	return looksLikeLog(p.b)
+}
+
+// probeBuf keeps the first bytes of a decoder's output, and stops it.
+type probeBuf struct{ b []byte }
+
+func (p *probeBuf) Write(b []byte) (int, error) {
+	p.b = append(p.b, b[:min(len(b), 16)]...)
+	return 0, errProbed
 }
 
 func (s *scanner) decodeZstd(fr *frameReader, discard bool, skip int64) error {
@@ -361,7 +371,7 @@ func (s *scanner) decodeZstd(fr *frameReader, discard bool, skip int64) error {
 
 // gzipUnit reads the gzip member at pos.
 func (s *scanner) gzipUnit(pos int64, patch []byte) (int64, error) {
-	mr := &memberReader{w: s.w, start: pos, pos: pos, limit: -1, patch: patch, scanned: pos + 1}
+	mr := &memberReader{w: s.w, start: pos, pos: pos, limit: -1, patch: patch, scanned: pos + 1, check: s.plausible}
 	if err := s.gz.Reset(mr); err != nil {
 		if mr.eofHit {
 			s.damaged(region{from: pos, to: s.w.end(), what: "gzip member cut short", est: s.w.end() - pos, tail: true})
@@ -430,7 +440,6 @@ type holder struct {
 	s        *scanner
 	buf      []byte
 	active   bool
-	probe    bool  // stop at the first output
 	discard  bool  // a duplicate: only its end is wanted
 	skip     int64 // these first bytes went out already
 	spilled  int64 // bytes that went out before the unit ended
@@ -447,10 +456,6 @@ func (h *holder) begin(from int64, position func() int64, safe func() bool) {
 
 func (h *holder) Write(p []byte) (int, error) {
 	n := len(p)
-	if h.probe {
-		h.buf = append(h.buf, p[:min(len(p), 16)]...)
-		return 0, errProbed
-	}
 	h.outAt = h.position()
 	if h.discard {
 		return n, nil
@@ -461,7 +466,7 @@ func (h *holder) Write(p []byte) (int, error) {
 		h.spilled += k
 	}
 	h.buf = append(h.buf, p...)
-	if len(h.buf) >= holdMax && h.safe() {
+	if len(h.buf) >= holdMax && h.safe() || len(h.buf) >= holdLimit {
 		if err := h.spill(); err != nil {
 			return 0, err
 		}
@@ -483,16 +488,25 @@ func (h *holder) emit() error {
 	if len(h.buf) == 0 {
 		return nil
 	}
-	err := h.s.emit(h.buf)
-	h.buf = h.buf[:0]
+	var err error
+	h.buf, err = h.s.give(h.buf)
 	return err
 }
 
 // idle is called while following, when the writer is caught up with: what is held goes out.
 func (h *holder) idle() {
-	if h.active && !h.probe && !h.discard && h.safe() {
+	if h.active && !h.discard && h.safe() {
 		h.spill()
 	}
+}
+
+// give is emit handing p over; it returns a buffer to reuse.
+func (s *scanner) give(p []byte) ([]byte, error) {
+	if a, ok := s.out.(*async); ok && s.decided {
+		return a.give(p)
+	}
+	err := s.emit(p)
+	return p[:0], err
 }
 
 // emit writes decoded content out, first deciding whether it is itself compressed.
@@ -566,7 +580,8 @@ type frameReader struct {
 	state      int
 	last       bool
 	hasSum     bool
-	cand       bool  // a magic was handed out inside a block
+	cand       bool // a unit plausibly begins inside a block: the frame may be torn
+	check      func(at int64) bool
 	stop       int64 // where the walk stopped early
 	bad        bool  // at a header that cannot be one
 	eofHit     bool  // at the end of the input
@@ -584,6 +599,22 @@ var errBadFrame = errors.New("bad zstd frame")
 
 func (r *frameReader) position() int64 { return r.pos }
 func (r *frameReader) safe() bool      { return !r.cand }
+
+// unitIn says whether a unit plausibly begins in from..to (to clipped to what is buffered).
+func (r *frameReader) unitIn(from, to int64) bool {
+	for from < to {
+		i := nextMagic(r.w.slice(from, to))
+		if i < 0 {
+			return false
+		}
+		at := from + int64(i)
+		if r.check(at) {
+			return true
+		}
+		from = at + 1
+	}
+	return false
+}
 
 func (r *frameReader) Read(p []byte) (int, error) {
 	for r.pos == r.end {
@@ -673,10 +704,13 @@ func (r *frameReader) next() error {
 		if !r.have(r.pos + 3 + size) {
 			return r.fail(false)
 		}
-		if !r.cand && nextMagic(r.w.slice(r.pos+3, r.pos+3+size)) >= 0 {
-			r.cand = true
+		if !r.cand && r.check != nil {
+			r.cand = r.unitIn(r.pos+3, r.pos+3+size+3)
 		}
 		r.end, r.last = r.pos+3+size, v&1 != 0
+		if r.limit < 0 && r.pos-r.w.keep > 2*keepBehind { // a huge frame: bound the memory
+			r.w.release(r.pos - keepBehind)
+		}
 	case frSum:
 		if !r.have(r.pos + 4) {
 			r.sumCut = true
@@ -698,7 +732,8 @@ type memberReader struct {
 	limit      int64
 	patch      []byte
 	scanned    int64 // no magic in start+1..scanned
-	cand       bool
+	cand       bool  // a unit plausibly begins ahead, maybe inside the member
+	check      func(at int64) bool
 	eofHit     bool
 }
 
@@ -713,12 +748,16 @@ func (r *memberReader) have() bool {
 		r.eofHit = true
 		return false
 	}
-	if r.pos >= r.scanned && !r.cand {
+	if r.pos >= r.scanned && !r.cand && r.check != nil {
 		end := r.w.end()
 		if i := nextMagic(r.w.slice(r.scanned, end)); i >= 0 {
-			r.cand = true
+			at := r.scanned + int64(i)
+			r.cand, r.scanned = r.check(at), at+1
 		} else {
 			r.scanned = max(r.scanned, end-3)
+		}
+		if r.limit < 0 && r.pos-r.w.keep > 2*keepBehind {
+			r.w.release(r.pos - keepBehind)
 		}
 	}
 	return true

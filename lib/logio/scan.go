@@ -157,6 +157,11 @@ func (s *scanner) plain(pos int64) (int64, error) {
 	if s.out.Break() {
 		s.damaged(region{from: pos, to: pos, what: "record cut short", lost: 1, exact: true})
 	}
+	if a, ok := s.out.(*async); ok { // the lines sink is used directly below
+		if err := a.sync(); err != nil {
+			return 0, err
+		}
+	}
 	line := pos    // start of the line being read
 	scanned := pos // no magic before here
 	for {
