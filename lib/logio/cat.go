@@ -328,6 +328,7 @@ func (c *reader) follow(path string, opt CatOptions) error {
 			f.Close()
 			return err
 		}
+		sc.w.growing = true
 		t.idle = func() error {
 			if c.nested.Load() > 0 {
 				return nil // the inner layer's goroutine writes

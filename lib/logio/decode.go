@@ -128,6 +128,9 @@ func (s *scanner) run() (err error) {
 // repair tries a unit whose magic differs from the right one in one byte (a flipped bit in the
 // first bytes of a log): it is read as that unit when its content looks like a log.
 func (s *scanner) repair(pos int64, head []byte) (int64, bool, error) {
+	if head[0] == '{' {
+		return 0, false, nil // a line
+	}
 	s.w.fill(pos + 16)
 	h := s.w.slice(pos, pos+16)
 	fixed := region{from: pos, to: pos + 4, exact: true}
@@ -211,7 +214,11 @@ func (s *scanner) zstdUnit(from, at int64, ix *index, patch []byte) (int64, erro
 	}
 	spilled := s.hold.spilled
 	stop := max(fr.stop, fr.pos, at+1)
-	q := s.resync(at+1, stop)
+	to := stop
+	if fr.short { // the piece that did not fit may hold the start of a unit
+		to = s.w.end()
+	}
+	q := s.resync(at+1, to)
 	lim := stop
 	tail := false
 	switch {
@@ -222,6 +229,9 @@ func (s *scanner) zstdUnit(from, at int64, ix *index, patch []byte) (int64, erro
 	}
 	if dup { // a torn copy of a unit read already: nothing is lost
 		return lim, nil
+	}
+	if at < s.w.base {
+		return s.lostHuge(lim, tail, "zstd frame cut short")
 	}
 	// read again, only what lies before lim
 	fr2 := &frameReader{w: s.w, start: at, pos: at, end: at, limit: lim, patch: patch}
@@ -241,6 +251,15 @@ func (s *scanner) zstdUnit(from, at int64, ix *index, patch []byte) (int64, erro
 		r.from = from
 	}
 	s.torn(r, ix, before)
+	return lim, nil
+}
+
+// lostHuge ends a huge unit that broke after its start was dropped from the window: what went out
+// stays, the rest is lost.
+func (s *scanner) lostHuge(lim int64, tail bool, what string) (int64, error) {
+	s.out.Break()
+	from := max(s.hold.outAt, s.w.base)
+	s.damaged(region{from: from, to: lim, what: what, est: lim - from, tail: tail})
 	return lim, nil
 }
 
@@ -291,7 +310,7 @@ func (s *scanner) unitStart(r region) int64 { return min(s.hold.unitFrom, r.from
 
 // resync returns the first offset in from..to where a unit plausibly begins, or -1.
 func (s *scanner) resync(from, to int64) int64 {
-	for from <= to {
+	for from = max(from, s.w.base); from <= to; {
 		b := s.w.slice(from, to+4)
 		i := nextMagic(b)
 		if i < 0 || from+int64(i) > to {
@@ -405,6 +424,9 @@ func (s *scanner) gzipUnit(pos int64, patch []byte) (int64, error) {
 	}
 	if dup {
 		return lim, nil
+	}
+	if pos < s.w.base {
+		return s.lostHuge(lim, tail, "gzip member cut short")
 	}
 	mr2 := &memberReader{w: s.w, start: pos, pos: pos, limit: lim, patch: patch, scanned: pos + 1}
 	if s.gz.Reset(mr2) == nil {
@@ -585,6 +607,7 @@ type frameReader struct {
 	stop       int64 // where the walk stopped early
 	bad        bool  // at a header that cannot be one
 	eofHit     bool  // at the end of the input
+	short      bool  // a piece did not fit: in the input, before limit, or before a unit
 	sumCut     bool  // every block there, the checksum cut short
 }
 
@@ -633,10 +656,11 @@ func (r *frameReader) Read(p []byte) (int, error) {
 
 func (r *frameReader) have(end int64) bool {
 	if r.limit >= 0 && end > r.limit {
+		r.short = true
 		return false
 	}
 	if !r.w.fill(end) {
-		r.eofHit = true
+		r.eofHit, r.short = true, true
 		return false
 	}
 	return true
@@ -700,6 +724,18 @@ func (r *frameReader) next() error {
 		}
 		if typ == 3 || size > 128<<10 {
 			return r.fail(true)
+		}
+		// Following a file, the rest of a block may come late; but when a unit begins where it
+		// should be, this block was torn: do not wait for its rest.
+		for seen := r.pos + 3; r.w.growing && r.check != nil && r.w.end() < r.pos+3+size; {
+			if r.unitIn(seen, r.w.end()) {
+				r.short = true
+				return r.fail(false)
+			}
+			seen = max(seen, r.w.end()-3)
+			if r.limit >= 0 && r.w.end() >= r.limit || !r.w.more() {
+				break
+			}
 		}
 		if !r.have(r.pos + 3 + size) {
 			return r.fail(false)

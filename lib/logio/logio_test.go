@@ -336,6 +336,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(g.Bytes())
 	f.Add([]byte(rec(4) + "\n"))
 	f.Add(append(z.Bytes()[:10:10], g.Bytes()...))
+	u := append(zunit(1, 1, 0, 0, 3), gunit(1, 2, 0, 3, 5)...)
+	f.Add(u)
+	f.Add(append(u[:30:30], zunit(1, 3, indexReplay, 0, 3)...))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		path := filepath.Join(dir, "fuzz.log")

@@ -424,3 +424,104 @@ func TestFollowCopytruncateUnits(t *testing.T) {
 		}
 	}
 }
+
+// zPrefix is what a plain zstd decoder reads of a frame cut short: its whole lines.
+func zPrefix(b []byte) string {
+	zr, _ := zstd.NewReader(bytes.NewReader(b), zstd.WithDecoderConcurrency(1))
+	defer zr.Close()
+	out, _ := io.ReadAll(zr)
+	return string(out[:bytes.LastIndexByte(out, '\n')+1])
+}
+
+func TestTornBigUnit(t *testing.T) {
+	// A unit of several blocks cut in its second: the first block's records are read, and the
+	// index says exactly how many were lost.
+	u1, big, u3 := zunit(testRun, 1, 0, 0, 10), zunit(testRun, 2, 0, 10, 3010), zunit(testRun, 3, 0, 3010, 3020)
+	var cut []byte
+	var got string
+	var n int
+	for f := 0.5; f < 1 && (n == 0 || n == 3000); f += 0.05 { // somewhere in the last block
+		cut = big[:int(float64(len(big))*f)]
+		got = zPrefix(cut[40:])
+		n = strings.Count(got, "\n")
+	}
+	if n == 0 || n >= 3000 {
+		t.Fatalf("the test needs a unit of several blocks: %d of 3000 records before the cut", n)
+	}
+	out, errs, err := cat1(t, cat2(u1, cut, u3))
+	if out != want(0, 10)+got+want(3010, 3020) {
+		t.Errorf("read %d records, want %d", strings.Count(out, "\n"), 20+n)
+	}
+	msg := fmt.Sprintf("LOG: bytes X damaged (zstd frame cut short): %d records lost\n", 3000-n)
+	if !matchMsg(strings.TrimSuffix(errs, "\n"), strings.TrimSuffix(msg, "\n")) || err == nil {
+		t.Errorf("messages %q, want %q", errs, msg)
+	}
+}
+
+func TestNestedDamage(t *testing.T) {
+	// logrotate gzipped a zstd log whose middle unit was torn by a crash
+	u1, u2, u3 := zunit(testRun, 1, 0, 0, 30), zunit(testRun, 2, 0, 30, 60), zunit(testRun, 3, 0, 60, 90)
+	var gz bytes.Buffer
+	gw := gzip.NewWriter(&gz)
+	gw.Write(cat2(u1, u2[:len(u2)-20], u3))
+	gw.Close()
+	out, errs, err := cat1(t, gz.Bytes())
+	if out != want(0, 30)+want(60, 90) {
+		t.Errorf("read %d records, want 60", strings.Count(out, "\n"))
+	}
+	if !matchMsg(strings.TrimSuffix(errs, "\n"), "LOG (decompressed): bytes X damaged (zstd frame cut short): 30 records lost") || err == nil {
+		t.Errorf("messages %q", errs)
+	}
+	// and from standard input
+	var o, e bytes.Buffer
+	err = Cat(context.Background(), bytes.NewReader(cat2([]byte("x"), u1, u2)), &o, CatOptions{Problems: jsonl.NewProblems(&e, "")})
+	if o.String() != want(0, 60) || e.String() != "-: bytes 0-1 damaged (unreadable bytes): probably no records lost\n" || err == nil {
+		t.Errorf("stdin: %d records, messages %q, err %v", strings.Count(o.String(), "\n"), e.String(), err)
+	}
+}
+
+func TestFollowTornThenNew(t *testing.T) {
+	// precd killed mid-write, a new precd appends: prec -F shows the new run's records at once
+	for _, name := range []string{"zstd", "gzip"} {
+		unit := zunit
+		if name == "gzip" {
+			unit = gunit
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "prec.log")
+		u2 := unit(testRun, 2, 0, 10, 3010)
+		os.WriteFile(path, cat2(unit(testRun, 1, 0, 0, 10), u2[:len(u2)*9/10]), 0o640)
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errs syncBuf
+		done := make(chan error, 1)
+		go func() {
+			done <- Cat(ctx, nil, &out, CatOptions{Paths: []string{path}, Follow: true, Last: -1, Poll: 20 * time.Millisecond,
+				Problems: jsonl.NewProblems(&errs, "")})
+		}()
+		head := want(0, 10) + zPrefix(u2[40:len(u2)*9/10])
+		if name == "gzip" {
+			head = want(0, 10) + gzPrefix(u2[:len(u2)*9/10])
+		}
+		for deadline := time.Now().Add(5 * time.Second); !strings.HasPrefix(out.String(), want(0, 10)); {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: nothing read", name)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		f.Write(unit(testRun+1, 1, 0, 5000, 5010))
+		f.Close()
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.HasSuffix(out.String(), want(5000, 5010)) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		if got := out.String(); got != head+want(5000, 5010) {
+			t.Errorf("%s: read %d records:\n%.300s", name, strings.Count(got, "\n"), got)
+		}
+		if !strings.Contains(errs.String(), path+": bytes ") || strings.Count(errs.String(), "\n") != 1 {
+			t.Errorf("%s: messages %q", name, errs.String())
+		}
+	}
+}

@@ -19,6 +19,8 @@ type window struct {
 	keep int64 // bytes before keep are no longer needed
 	eof  bool
 	err  error // the read error that ended the stream, if not io.EOF
+	// growing: a file being followed, whose next bytes may come late
+	growing bool
 }
 
 const windowChunk = 256 << 10
@@ -206,6 +208,9 @@ func (s *scanner) plain(pos int64) (int64, error) {
 			line = scanned
 		}
 		s.w.release(line)
+		if err := s.c.ctx.Err(); err != nil {
+			return 0, err
+		}
 		if !s.w.more() {
 			return s.endOfPlain(line)
 		}
