@@ -101,7 +101,7 @@ func (s *scanner) run() (err error) {
 		case bytes.HasPrefix(head, zstdMagic):
 			next, err = s.zstdUnit(pos, pos, nil, nil)
 		case isSkippableFrame(head):
-			next, err = s.skippable(pos, false)
+			next, err = s.skippable(pos)
 		case bytes.HasPrefix(head, gzipMagic):
 			next, err = s.gzipUnit(pos, nil)
 		default:
@@ -143,7 +143,7 @@ func (s *scanner) repair(pos int64, head []byte) (int64, bool, error) {
 	case nearly(head, []byte{0x50, 0x2a, 0x4d, 0x18}) && len(h) >= 12 && bytes.Equal(h[4:12], []byte{indexLen, 0, 0, 0, 'P', 'R', 'E', 'C'}):
 		fixed.what = "index frame magic altered"
 		s.damaged(fixed)
-		next, err := s.skippable(pos, true)
+		next, err := s.skippable(pos)
 		return next, true, err
 	case nearly(head[:3], gzipMagic) && s.probeGzip(pos, gzipMagic):
 		fixed.to = pos + 3
@@ -157,7 +157,7 @@ func (s *scanner) repair(pos int64, head []byte) (int64, bool, error) {
 
 // skippable reads a skippable frame: the index of a unit (then its data frame), or another tool's
 // frame, skipped.
-func (s *scanner) skippable(pos int64, repaired bool) (int64, error) {
+func (s *scanner) skippable(pos int64) (int64, error) {
 	at := pos + 8 + indexLen
 	s.w.fill(at + 4)
 	h := s.w.slice(pos, at)
