@@ -219,6 +219,11 @@ func (s *lines) plainLine(line []byte) (junk bool, err error) {
 	if len(line) == 0 {
 		return false, nil
 	}
+	if len(line) > jsonl.MaxLine {
+		s.lineNo++
+		s.problems.Warnf("%s: record longer than %d bytes skipped", s.name, jsonl.MaxLine)
+		return false, nil
+	}
 	if err := record.Valid(line); err != nil {
 		s.lineNo++
 		if !textLike(line) {
