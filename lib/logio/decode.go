@@ -310,13 +310,12 @@ func (s *scanner) unitStart(r region) int64 { return min(s.hold.unitFrom, r.from
 
 // resync returns the first offset in from..to where a unit plausibly begins, or -1.
 func (s *scanner) resync(from, to int64) int64 {
+	f := newFinder(s.w)
 	for from = max(from, s.w.base); from <= to; {
-		b := s.w.slice(from, to+4)
-		i := nextMagic(b)
-		if i < 0 || from+int64(i) > to {
+		at := f.next(from, to+4)
+		if at < 0 || at > to {
 			return -1
 		}
-		at := from + int64(i)
 		if s.plausible(at) {
 			return at
 		}
@@ -351,6 +350,33 @@ func looksLikeLog(b []byte) bool {
 
 // The probes decode with decoders of their own: they also run while a unit is being decoded.
 func (s *scanner) probeZstd(at int64, patch []byte) bool {
+	// what the headers say first, the decoder only when they look right
+	s.w.fill(at + 18 + 16)
+	h := s.w.slice(at, at+18+16)
+	if len(h) < 6 {
+		return false
+	}
+	fhd := h[4]
+	single := fhd&0x20 != 0
+	hdr := 5 + []int{0, 1, 2, 4}[fhd&3] + []int{0, 2, 4, 8}[fhd>>6]
+	if !single {
+		hdr++
+		if 10+int(h[5]>>3) > 30 {
+			return false // a window over the decoder's limit
+		}
+	} else if fhd>>6 == 0 {
+		hdr++
+	}
+	if fhd&0x08 != 0 || fhd&3 != 0 || len(h) < hdr+3 {
+		return false // reserved bit, a dictionary: not a log's
+	}
+	v := uint32(h[hdr]) | uint32(h[hdr+1])<<8 | uint32(h[hdr+2])<<16
+	switch typ, size := (v>>1)&3, v>>3; {
+	case typ == 3 || size > 128<<10 || typ == 1:
+		return false
+	case typ == 0:
+		return looksLikeLog(h[hdr+3:])
+	}
 	fr := &frameReader{w: s.w, start: at, pos: at, end: at, limit: -1, patch: patch}
 	var p probeBuf
 	if s.pz.Reset(fr) == nil {
@@ -360,6 +386,16 @@ func (s *scanner) probeZstd(at int64, patch []byte) bool {
 }
 
 func (s *scanner) probeGzip(at int64, patch []byte) bool {
+	s.w.fill(at + 12)
+	h := s.w.slice(at, at+10)
+	if len(h) < 10 || h[3]&0xe0 != 0 || h[8] != 0 && h[8] != 2 && h[8] != 4 || h[9] > 13 && h[9] != 255 {
+		return false // reserved flags, or extra flags or an OS no gzip writer sets
+	}
+	if h[3]&0x04 != 0 { // an extra field: prec's is 36 bytes, others' are small too
+		if x := s.w.slice(at+10, at+12); len(x) < 2 || binary.LittleEndian.Uint16(x) > 256 {
+			return false
+		}
+	}
 	mr := &memberReader{w: s.w, start: at, pos: at, limit: -1, patch: patch, scanned: at + 1}
 	var p probeBuf
 	if s.pg.Reset(mr) == nil {
@@ -604,6 +640,7 @@ type frameReader struct {
 	hasSum     bool
 	cand       bool // a unit plausibly begins inside a block: the frame may be torn
 	check      func(at int64) bool
+	find       *finder
 	stop       int64 // where the walk stopped early
 	bad        bool  // at a header that cannot be one
 	eofHit     bool  // at the end of the input
@@ -625,12 +662,14 @@ func (r *frameReader) safe() bool      { return !r.cand }
 
 // unitIn says whether a unit plausibly begins in from..to (to clipped to what is buffered).
 func (r *frameReader) unitIn(from, to int64) bool {
+	if r.find == nil {
+		r.find = newFinder(r.w)
+	}
 	for from < to {
-		i := nextMagic(r.w.slice(from, to))
-		if i < 0 {
+		at := r.find.next(from, to)
+		if at < 0 {
 			return false
 		}
-		at := from + int64(i)
 		if r.check(at) {
 			return true
 		}
@@ -770,6 +809,7 @@ type memberReader struct {
 	scanned    int64 // no magic in start+1..scanned
 	cand       bool  // a unit plausibly begins ahead, maybe inside the member
 	check      func(at int64) bool
+	find       *finder
 	eofHit     bool
 }
 
@@ -786,8 +826,10 @@ func (r *memberReader) have() bool {
 	}
 	if r.pos >= r.scanned && !r.cand && r.check != nil {
 		end := r.w.end()
-		if i := nextMagic(r.w.slice(r.scanned, end)); i >= 0 {
-			at := r.scanned + int64(i)
+		if r.find == nil {
+			r.find = newFinder(r.w)
+		}
+		if at := r.find.next(r.scanned, end); at >= 0 {
 			r.cand, r.scanned = r.check(at), at+1
 		} else {
 			r.scanned = max(r.scanned, end-3)

@@ -127,3 +127,60 @@ func nearly(b, magic []byte) bool {
 	}
 	return diff == 1
 }
+
+// finder finds where units may begin in a window, for increasing offsets: it remembers where it
+// saw each magic, so that a run of candidates (junk full of magic bytes) costs one pass, not one per
+// candidate.
+type finder struct {
+	w        *window
+	from, to [3]int64 // each magic was searched for in from..to
+	hit      [3]int64 // and first found here, or -1
+}
+
+func newFinder(w *window) *finder {
+	f := &finder{w: w}
+	for k := range f.from {
+		f.from[k], f.to[k] = -1, -1
+	}
+	return f
+}
+
+// next returns the first offset in from..to (clipped to what is buffered) where a unit may begin,
+// or -1.
+func (f *finder) next(from, to int64) int64 {
+	to = min(to, f.w.end())
+	best := int64(-1)
+	for k := range f.hit {
+		known := f.from[k] >= 0 && f.from[k] <= from && (f.hit[k] >= from || f.hit[k] < 0 && f.to[k] >= to)
+		if !known {
+			f.from[k], f.to[k], f.hit[k] = from, to, -1
+			if i := findMagic(k, f.w.slice(from, to)); i >= 0 {
+				f.hit[k] = from + int64(i)
+			}
+		}
+		if h := f.hit[k]; h >= 0 && h < to && (best < 0 || h < best) {
+			best = h
+		}
+	}
+	return best
+}
+
+func findMagic(k int, b []byte) int {
+	switch k {
+	case 0:
+		return bytes.Index(b, zstdMagic)
+	case 1:
+		return bytes.Index(b, gzipMagic)
+	}
+	for from := 1; from < len(b); {
+		i := bytes.Index(b[from:], skipTail)
+		if i < 0 {
+			break
+		}
+		if j := from + i - 1; b[j]&0xf0 == 0x50 {
+			return j
+		}
+		from += i + 1
+	}
+	return -1
+}

@@ -95,19 +95,18 @@ type region struct {
 
 func (s *scanner) damaged(r region) {
 	if n := len(s.regions); n > 0 {
-		p := &s.regions[n-1]
-		if p.to == r.from && (r.what == whatJunk || p.what == whatJunk) {
+		// Adjacent regions are one (junk after a torn unit, a run of broken frames), except that
+		// a torn tail, which a live log may have, stays apart from damage before it.
+		if p := &s.regions[n-1]; p.to == r.from && (!r.tail || r.what == whatJunk || p.tail) {
 			if p.what == whatJunk {
 				p.what = r.what
 			}
 			p.to, p.tail = r.to, r.tail
+			p.unknown = p.unknown || r.unknown
 			if r.exact {
 				p.lost += r.lost
 			} else {
-				p.est += r.est
-				if p.exact && p.lost == 0 {
-					p.exact = false
-				}
+				p.est, p.got, p.exact = p.est+r.est, p.got+r.got, false
 			}
 			return
 		}
@@ -165,7 +164,9 @@ func (s *scanner) plain(pos int64) (int64, error) {
 		}
 	}
 	line := pos    // start of the line being read
+	nl := pos      // no newline in line..nl
 	scanned := pos // no magic before here
+	find := newFinder(s.w)
 	for {
 		end := s.w.end()
 		if scanned+3 > end {
@@ -174,23 +175,22 @@ func (s *scanner) plain(pos int64) (int64, error) {
 			}
 			continue
 		}
-		b := s.w.slice(scanned, end)
-		at := int64(-1)
-		if i := nextMagic(b); i >= 0 {
-			at = scanned + int64(i)
+		at := find.next(scanned, end)
+		if at >= 0 {
 			end = at
 		}
 		// whole lines before the magic (a magic never straddles a newline)
-		for {
-			b := s.w.slice(line, end)
-			i := bytes.IndexByte(b, '\n')
+		for nl < end {
+			i := bytes.IndexByte(s.w.slice(nl, end), '\n')
 			if i < 0 {
+				nl = end
 				break
 			}
-			if err := s.plainLine(line, b[:i]); err != nil {
+			if err := s.plainLine(line, s.w.slice(line, nl+int64(i))); err != nil {
 				return 0, err
 			}
-			line += int64(i) + 1
+			line = nl + int64(i) + 1
+			nl = line
 		}
 		if at >= 0 {
 			if s.plausible(at) {
@@ -206,6 +206,7 @@ func (s *scanner) plain(pos int64) (int64, error) {
 		if scanned-line > jsonl.MaxLine {
 			s.damaged(region{from: line, to: scanned, what: whatJunk, est: scanned - line})
 			line = scanned
+			nl = max(nl, line)
 		}
 		s.w.release(line)
 		if err := s.c.ctx.Err(); err != nil {
