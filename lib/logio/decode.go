@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/klauspost/compress/gzip"
@@ -38,7 +39,8 @@ const (
 type scanner struct {
 	c       *reader
 	w       *window
-	name    string
+	name    string // for messages
+	file    string // the file (or "-") it is in
 	depth   int
 	out     sink
 	nest    *nest
@@ -55,7 +57,7 @@ type scanner struct {
 }
 
 func newScanner(c *reader, w *window, name string, depth int, out sink) (*scanner, error) {
-	s := &scanner{c: c, w: w, name: name, depth: depth, out: out}
+	s := &scanner{c: c, w: w, name: name, file: name, depth: depth, out: out}
 	s.hold.s = s
 	if depth == 0 && c.zdec != nil {
 		s.zdec, s.gz, s.pz, s.pg = c.zdec, c.gz, c.pz, c.pg
@@ -595,10 +597,15 @@ type nest struct {
 
 func (s *scanner) startNest() error {
 	pr, pw := io.Pipe()
-	in, err := newScanner(s.c, newWindow(pr, 0, nil), s.name+" (decompressed)", s.depth+1, s.out)
+	name := s.file + " (decompressed)"
+	if s.depth > 0 {
+		name = fmt.Sprintf("%s (decompressed %d times)", s.file, s.depth+1)
+	}
+	in, err := newScanner(s.c, newWindow(pr, 0, nil), name, s.depth+1, s.out)
 	if err != nil {
 		return err
 	}
+	in.file = s.file
 	n := &nest{pw: pw, done: make(chan error, 1)}
 	s.c.nested.Add(1)
 	go func() {

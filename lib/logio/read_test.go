@@ -525,3 +525,25 @@ func TestFollowTornThenNew(t *testing.T) {
 		}
 	}
 }
+
+func TestLayers(t *testing.T) {
+	wrap := func(b []byte, n int) []byte {
+		for range n {
+			var g bytes.Buffer
+			gw := gzip.NewWriter(&g)
+			gw.Write(b)
+			gw.Close()
+			b = g.Bytes()
+		}
+		return b
+	}
+	log := cat2(zunit(testRun, 1, 0, 0, 30), zunit(testRun, 2, 0, 30, 60))
+	out, errs, err := cat1(t, wrap(log, 3)) // 4 layers
+	if out != want(0, 60) || errs != "" || err != nil {
+		t.Errorf("4 layers: %d records, messages %q, err %v", strings.Count(out, "\n"), errs, err)
+	}
+	out, errs, err = cat1(t, wrap(log, 4))
+	if out != "" || errs != "LOG (decompressed 3 times): more than 4 layers of compression: the rest is skipped\n" || err == nil {
+		t.Errorf("5 layers: %d records, messages %q, err %v", strings.Count(out, "\n"), errs, err)
+	}
+}
