@@ -228,6 +228,10 @@ func (s *scanner) zstdUnit(from, at int64, ix *index, patch []byte) (int64, erro
 		lim = q
 	case fr.eofHit:
 		lim, tail = s.w.end(), true
+	default: // the content is damaged: when the headers are whole, the frame ends where they say
+		if end, ok := (&frameReader{w: s.w, start: at, pos: at, end: at, limit: -1}).walk(); ok {
+			lim = max(lim, end)
+		}
 	}
 	if dup { // a torn copy of a unit read already: nothing is lost
 		return lim, nil
@@ -245,6 +249,8 @@ func (s *scanner) zstdUnit(from, at int64, ix *index, patch []byte) (int64, erro
 	switch {
 	case fr2.sumCut:
 		r.what, r.exact = "zstd checksum cut short", true
+	case errors.Is(derr, zstd.ErrCRCMismatch) && (q < 0 || q >= stop):
+		r.what, r.exact, r.altered = "zstd checksum mismatch", true, true
 	case fr.eofHit || q >= 0 && (q < stop || fr.bad):
 	default: // whole, but its content does not decode
 		r.what = "zstd frame damaged"
@@ -294,7 +300,7 @@ func (s *scanner) torn(r region, ix *index, before int64) {
 	switch {
 	case ix != nil:
 		r.exact, r.lost = true, max(0, int64(ix.records)-got)
-	case r.exact: // only the checksum is missing: every record is there
+	case r.exact: // every block was read: only the checksum is missing or wrong
 		r.lost = 0
 		if cut {
 			r.lost = 1
@@ -475,7 +481,10 @@ func (s *scanner) gzipUnit(pos int64, patch []byte) (int64, error) {
 	}
 	// deflate gives no block boundaries: the region is the member, less what was read of it
 	r := region{from: pos, to: lim, tail: tail, what: "gzip member cut short", got: max(0, s.out.Lines()-before)}
-	if q < 0 && !mr.eofHit {
+	switch {
+	case errors.Is(derr, gzip.ErrChecksum) && (q < 0 || q >= stop):
+		r.what, r.exact, r.altered = "gzip checksum mismatch", true, true
+	case q < 0 && !mr.eofHit:
 		r.what = "gzip member damaged"
 	}
 	s.torn(r, ix, before)
@@ -683,6 +692,16 @@ func (r *frameReader) unitIn(from, to int64) bool {
 		from = at + 1
 	}
 	return false
+}
+
+// walk follows the headers of the frame to its end, decoding nothing.
+func (r *frameReader) walk() (int64, bool) {
+	for {
+		if err := r.next(); err != nil {
+			return r.pos, r.state == frDone
+		}
+		r.pos = r.end
+	}
 }
 
 func (r *frameReader) Read(p []byte) (int, error) {

@@ -197,6 +197,13 @@ func TestScan(t *testing.T) {
 		{"legacy end block cut", lz[:len(lz)-6], want(0, 90),
 			[]string{"LOG: bytes X damaged (zstd frame cut short): probably no records lost"}},
 
+		{"checksum flipped", cat2(u1, flip(u2, len(u2)-2), u3), want(0, 90),
+			[]string{"LOG: bytes X damaged (zstd checksum mismatch): records kept, some may be altered"}},
+		{"gzip checksum flipped", cat2(g1, flip(g2, len(g2)-6), g3), want(0, 90),
+			[]string{"LOG: bytes X damaged (gzip checksum mismatch): records kept, some may be altered"}},
+		{"data flipped", cat2(u1, flip(u2, 60), u3), want(0, 30) + want(60, 90),
+			[]string{"LOG: bytes X damaged (zstd frame damaged): 30 records lost"}},
+
 		{"replay within a file", cat2(u1, u2, zunit(testRun, 2, indexReplay, 30, 60), u3), want(0, 90), nil},
 		{"replay not seen before", cat2(u1, zunit(testRun, 2, indexReplay, 30, 60), u3), want(0, 90), nil},
 		{"another run", cat2(u1, zunit(testRun+1, 1, 0, 100, 110)), want(0, 30) + want(100, 110), nil},

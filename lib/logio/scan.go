@@ -90,6 +90,7 @@ type region struct {
 	est      int64 // bytes to estimate the records lost from, when not exact
 	got      int64 // records read from those bytes
 	unknown  bool  // nothing to estimate from
+	altered  bool  // records were read, but the checksum says some bytes are not what was written
 	tail     bool  // it ends where the input ended: a live log's unit still being written
 }
 
@@ -130,6 +131,9 @@ func (s *scanner) flushRegions(liveTail bool) {
 
 func (s *scanner) count(r region) string {
 	n := r.lost
+	if r.altered && n == 0 {
+		return "records kept, some may be altered"
+	}
 	switch {
 	case r.exact && n == 0:
 		return "no records lost"
