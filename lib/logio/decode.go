@@ -498,4 +498,3 @@ func (s *scanner) decodeGzip(mr *memberReader, discard bool, skip int64) error {
 	_, err := io.Copy(&s.hold, s.gz)
 	return err
 }
-

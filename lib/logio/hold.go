@@ -148,4 +148,3 @@ type pipeSink struct{ pw *io.PipeWriter }
 func (p pipeSink) Write(b []byte) (int, error) { return p.pw.Write(b) }
 func (pipeSink) Break() bool                   { return false }
 func (pipeSink) Lines() int64                  { return -1 }
-
