@@ -8,9 +8,10 @@ import (
 
 var errProbed = errors.New("probed")
 
-// holder keeps the content of the unit being decoded until the unit proves intact. A big unit (an
-// old log's frame, another tool's) goes out in parts while no magic was seen inside it, and, when
-// following, whenever the writer is caught up with.
+// holder keeps the content of the unit being decoded until the unit proves intact. It goes out in
+// parts before that (a big frame of an old log or of another tool, a frame still being written when
+// following) as long as no unit plausibly begins inside what was read of the unit: up to there the
+// content is the unit's own, whatever happens after.
 type holder struct {
 	s        *scanner
 	buf      []byte
