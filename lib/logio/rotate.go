@@ -12,6 +12,8 @@ import (
 var (
 	numbered = regexp.MustCompile(`^\.(\d+)(\.gz|\.zst|\.zstd)?$`)
 	dated    = regexp.MustCompile(`^-(\d{8}(?:\d{2,6})?)(\.gz|\.zst|\.zstd)?$`)
+	// what logrotate appends to a log's name: the lock of the log is next to it without this
+	rotationSuffix = regexp.MustCompile(`(\.\d+|-\d{8}(?:\d{2,6})?)?(\.gz|\.zst|\.zstd)?$`)
 )
 
 // RotatedSet returns base and the files rotated from it, oldest first, base last: logrotate's
