@@ -3,10 +3,7 @@
 // following a log as it grows and rotates; and the writer precd logs with.
 package logio
 
-import (
-	"bytes"
-	"encoding/binary"
-)
+import "bytes"
 
 // Compression of a log.
 const (
@@ -64,54 +61,6 @@ func nextMagic(b []byte) int {
 		return -1
 	}
 	return best
-}
-
-// An index is the 32-byte payload that heads each unit precd writes: the skippable frame before a
-// zstd data frame, or the PR subfield of a gzip member's extra field.
-type index struct {
-	flags   uint8
-	run     uint64 // the precd run: its event_id prefix as a number
-	seq     uint64 // the unit's number within the run, from 1
-	records uint32
-	size    uint32 // uncompressed bytes
-}
-
-const (
-	indexLen    = 32
-	indexReplay = 1 // flags: the unit repeats one written before a copytruncate
-	maxUnit     = 64 << 20
-)
-
-func parseIndex(p []byte) (index, bool) {
-	if len(p) != indexLen || string(p[:4]) != "PREC" || p[4] != 1 || binary.LittleEndian.Uint16(p[6:]) != 0 {
-		return index{}, false
-	}
-	ix := index{
-		flags:   p[5],
-		run:     binary.LittleEndian.Uint64(p[8:]),
-		seq:     binary.LittleEndian.Uint64(p[16:]),
-		records: binary.LittleEndian.Uint32(p[24:]),
-		size:    binary.LittleEndian.Uint32(p[28:]),
-	}
-	if ix.seq == 0 || ix.size > maxUnit || ix.records > ix.size {
-		return index{}, false
-	}
-	return ix, true
-}
-
-// gzipIndex finds the PR subfield in a gzip member's extra field.
-func gzipIndex(extra []byte) (index, bool) {
-	for len(extra) >= 4 {
-		n := int(binary.LittleEndian.Uint16(extra[2:]))
-		if len(extra) < 4+n {
-			break
-		}
-		if extra[0] == 'P' && extra[1] == 'R' {
-			return parseIndex(extra[4 : 4+n])
-		}
-		extra = extra[4+n:]
-	}
-	return index{}, false
 }
 
 // nearly says whether b differs from magic in exactly one byte: a magic a bit flip altered.

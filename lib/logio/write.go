@@ -20,17 +20,6 @@ import (
 // compression.
 const UnitBytes = 4 << 20
 
-// The index of a unit (docs: the contract of issue 7): a zstd skippable frame, or a gzip FEXTRA
-// subfield 'P','R', holding indexSize bytes.
-const (
-	indexSize     = 32
-	skippableHead = 8  // magic and length of the skippable frame
-	gzipIndexAt   = 16 // 10-byte gzip header, XLEN, SI1 SI2 LEN
-	flagReplay    = 1
-)
-
-var skippableMagic = []byte{0x50, 0x2a, 0x4d, 0x18}
-
 // Writer appends records to a log as a sequence of self-contained units, one (or more, past
 // UnitBytes) per Flush: an index frame and one complete zstd frame, a gzip member with the index in
 // its header, or plain lines. A unit is built in memory and written with one write(2) to a file
@@ -337,9 +326,9 @@ func (w *Writer) replayLast() {
 		u.replay = true
 		switch w.compress {
 		case Zstd:
-			u.b[skippableHead+5] |= flagReplay
+			u.b[skippableHead+5] |= indexReplay
 		case Gzip:
-			u.b[gzipIndexAt+5] |= flagReplay
+			u.b[gzipIndexAt+5] |= indexReplay
 		}
 		q = append(q, u)
 		w.held += len(u.b)
@@ -361,13 +350,13 @@ func (w *Writer) seal() {
 	switch w.compress {
 	case Zstd:
 		b = append(b, skippableMagic...)
-		b = binary.LittleEndian.AppendUint32(b, indexSize)
+		b = binary.LittleEndian.AppendUint32(b, indexLen)
 		b = w.appendIndex(b)
 		b = w.zw.EncodeAll(w.cur, b)
 	case Gzip:
 		w.gbuf.Reset()
 		w.gw.Reset(&w.gbuf)
-		w.gw.Header.Extra = w.appendIndex([]byte{'P', 'R', indexSize, 0})
+		w.gw.Header.Extra = w.appendIndex([]byte{'P', 'R', indexLen, 0})
 		w.gw.Write(w.cur) // into memory: no error
 		w.gw.Close()
 		b = append(b, w.gbuf.Bytes()...)
@@ -380,11 +369,7 @@ func (w *Writer) seal() {
 }
 
 func (w *Writer) appendIndex(b []byte) []byte {
-	b = append(b, 'P', 'R', 'E', 'C', 1, 0, 0, 0)
-	b = binary.LittleEndian.AppendUint64(b, w.runID)
-	b = binary.LittleEndian.AppendUint64(b, w.seq)
-	b = binary.LittleEndian.AppendUint32(b, uint32(w.curLines))
-	return binary.LittleEndian.AppendUint32(b, uint32(len(w.cur)))
+	return index{run: w.runID, seq: w.seq, records: uint32(w.curLines), size: uint32(len(w.cur))}.append(b)
 }
 
 func (w *Writer) recycle(us []*unit) {

@@ -97,16 +97,16 @@ func units(t *testing.T, path string) []indexEntry {
 	defer dec.Close()
 	var out []indexEntry
 	for len(b) > 0 {
-		if len(b) < skippableHead+indexSize || !bytes.Equal(b[:4], skippableMagic) || binary.LittleEndian.Uint32(b[4:]) != indexSize {
+		if len(b) < skippableHead+indexLen || !bytes.Equal(b[:4], skippableMagic) || binary.LittleEndian.Uint32(b[4:]) != indexLen {
 			t.Fatalf("no index frame at byte %d of %s", len(b), path)
 		}
-		p := b[skippableHead : skippableHead+indexSize]
+		p := b[skippableHead : skippableHead+indexLen]
 		if string(p[:4]) != "PREC" || p[4] != 1 {
 			t.Fatalf("bad index payload %x", p)
 		}
 		e := indexEntry{flags: p[5], run: binary.LittleEndian.Uint64(p[8:]), seq: binary.LittleEndian.Uint64(p[16:]),
 			lines: binary.LittleEndian.Uint32(p[24:]), raw: binary.LittleEndian.Uint32(p[28:])}
-		b = b[skippableHead+indexSize:]
+		b = b[skippableHead+indexLen:]
 		var h zstd.Header
 		if err := h.Decode(b); err != nil || !h.HasFCS || h.FrameContentSize != uint64(e.raw) || !h.HasCheckSum {
 			t.Fatalf("data frame header %+v (%v), index %+v", h, err, e)
@@ -199,7 +199,7 @@ func TestWriterGzipIndex(t *testing.T) {
 		}
 		zr.Multistream(false)
 		x := zr.Header.Extra
-		if len(x) != 4+indexSize || string(x[:4]) != "PR\x20\x00" || string(x[4:8]) != "PREC" ||
+		if len(x) != 4+indexLen || string(x[:4]) != "PR\x20\x00" || string(x[4:8]) != "PREC" ||
 			binary.LittleEndian.Uint64(x[12:]) != 7 || binary.LittleEndian.Uint64(x[20:]) != seq || binary.LittleEndian.Uint32(x[28:]) != 10 {
 			t.Errorf("member %d extra %x", seq, x)
 		}
@@ -279,7 +279,7 @@ func TestWriterCopytruncate(t *testing.T) {
 	}
 	w.Close()
 	u := units(t, path)
-	if len(u) != 2 || u[0].seq != 2 || u[0].flags != flagReplay || u[1].seq != 3 || u[1].flags != 0 {
+	if len(u) != 2 || u[0].seq != 2 || u[0].flags != indexReplay || u[1].seq != 3 || u[1].flags != 0 {
 		t.Errorf("units after copytruncate: %+v", u)
 	}
 	if len(truncated) != 2 || truncated[0] != 0 || truncated[1] == 0 {
