@@ -25,15 +25,18 @@ type options struct {
 var command = cli.Command{
 	Name: "prec-cat", Section: 1, Grace: cli.Grace, Usage: "[OPTIONS] [FILE...]",
 	Short: "write the records of prec logs, decompressed, following them if asked",
-	Long: `prec-cat writes the records of plain, gzip and zstd logs (told apart by their first bytes;
-layers may nest) to standard output, one JSON object per line; standard input when no file or - is
-given. With -a it reads each file's rotated set, oldest first; with -F it then follows the last file
-across rename rotation and copytruncate, like tail -F, never printing half a line.
+	Long: `prec-cat writes the records of plain, gzip and zstd logs (layers may nest: a gzipped zstd log
+works) to standard output, one JSON object per line; standard input when no file or - is given. With
+-a it reads each file's rotated set, oldest first; with -F it then follows the last file across
+rename rotation and copytruncate, like tail -F, never printing half a line.
 
-Damaged regions are skipped with a warning naming the file and byte offset (zstd resumes at the next
-intact frame, gzip at the next member); a record cut short at the end of a file is dropped with a
-warning; a line that is not a JSON object is reported as FILE:LINE: bad record. The exit status is
-then 1, and all other records are written.`,
+A file is read as a sequence of units found by scanning (zstd frames, gzip members, plain lines), so
+junk or a torn unit costs only itself: reading resumes at the next unit. Each damaged region is
+reported once, as FILE: bytes A-B damaged (what): N records lost (exact where the unit's index
+survived, else about N), and the exit status is then 1; all other records are written. The torn tail
+of a log that a running precd is writing is not damage. A unit read already (precd writes its last
+one again after a copytruncate) is skipped. A line that is not a JSON object is reported as
+FILE:LINE: bad record.`,
 }
 
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
