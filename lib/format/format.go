@@ -6,12 +6,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/prec-dev/prec/lib/jsonl"
 	"github.com/prec-dev/prec/lib/record"
@@ -85,173 +83,60 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	if err != nil {
 		return err
 	}
-	t := &tail{n: opt.Last}
-	if opt.Follow {
-		t.view, _ = record.NewView("event_id")
-		t.ids, t.id = map[string]int{}, t.view.Col("event_id")
+	// With -n N, rows are kept until the input ends, or, following, until it first pauses: what came
+	// before is the backlog. Following, a command comes twice (started, then finished): the later
+	// row takes the earlier one's place, so the last N rows are N commands.
+	var last *jsonl.Last
+	var id record.Col
+	var view *record.View
+	if opt.Last > 0 {
+		last = jsonl.NewLast(opt.Last)
+		if opt.Follow {
+			view, _ = record.NewView("event_id")
+			id = view.Col("event_id")
+		}
 	}
-	r := jsonl.NewReader(in, 0)
-	next := func() ([]byte, int64, error) {
-		if t.n == 0 && r.Buffered() == 0 { // the next read may block: show what we have
-			if err := f.flush(); err != nil {
-				return nil, 0, err
-			}
+	release := func() error {
+		if last == nil {
+			return nil
 		}
-		line, err := r.Next()
-		return line, r.Line(), err
-	}
-	if opt.Follow && opt.Last > 0 {
-		next = idleAware(ctx, r, func() error { return t.release(f) }, f.flush)
-	}
-	for n := 0; ; n++ {
-		if n&255 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		line, lineNo, err := next()
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, jsonl.ErrTooLong) {
-			opt.Problems.Addf(opt.Name, lineNo, "bad record: line longer than %d bytes", jsonl.MaxLine)
-			continue
-		}
-		if err != nil {
+		l := last
+		last = nil
+		if err := l.Drain(f.row); err != nil {
 			return err
 		}
-		if len(line) == 0 {
-			continue
-		}
-		if t.n > 0 {
-			t.keep(line, lineNo)
-			continue
-		}
-		if err := f.row(line, lineNo); err != nil {
-			return err
-		}
+		return f.flush()
 	}
-	if err := t.release(f); err != nil {
+	each := jsonl.EachOptions{Name: opt.Name, Problems: opt.Problems, Flush: func() error {
+		if last != nil {
+			return nil // nothing is shown before the last N are known
+		}
+		return f.flush()
+	}}
+	if opt.Follow && last != nil {
+		each.OnPause = release
+	}
+	err = jsonl.EachWith(ctx, in, each, func(line []byte, no int64) error {
+		if last == nil {
+			return f.row(line, no)
+		}
+		key := ""
+		if view != nil && view.Load(line) == nil {
+			key = view.String(id)
+		}
+		last.AddKey(key, line, no)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := release(); err != nil {
 		return err
 	}
 	if err := f.finish(); err != nil {
 		return err
 	}
 	return opt.Problems.Err()
-}
-
-// tail keeps the last n lines; release prints them and lets every later line through.
-type tail struct {
-	n     int
-	lines [][]byte
-	nos   []int64
-	next  int
-	// With follow input, a command comes twice (started, then finished): the later row takes the
-	// earlier one's place, so the last N rows are N commands. ids maps an event_id to its slot.
-	view *record.View
-	id   record.Col
-	ids  map[string]int
-	slot []string
-}
-
-func (t *tail) keep(line []byte, no int64) {
-	id := ""
-	if t.view != nil && t.view.Load(line) == nil {
-		id = t.view.String(t.id)
-		if k, ok := t.ids[id]; ok && id != "" {
-			t.lines[k] = append(t.lines[k][:0], line...)
-			t.nos[k] = no
-			return
-		}
-	}
-	k := t.next
-	if len(t.lines) < t.n {
-		t.lines = append(t.lines, slices.Clone(line))
-		t.nos = append(t.nos, no)
-		t.slot = append(t.slot, "")
-		k = len(t.lines) - 1
-	} else {
-		t.lines[k] = append(t.lines[k][:0], line...)
-		t.nos[k] = no
-		t.next = (t.next + 1) % t.n
-	}
-	if t.ids != nil {
-		delete(t.ids, t.slot[k])
-		t.slot[k] = id
-		if id != "" {
-			t.ids[id] = k
-		}
-	}
-}
-
-func (t *tail) release(f *formatter) error {
-	t.n = 0
-	for i := range t.lines {
-		k := (t.next + i) % len(t.lines)
-		if err := f.row(t.lines[k], t.nos[k]); err != nil {
-			return err
-		}
-	}
-	t.lines, t.nos = nil, nil
-	return f.flush()
-}
-
-// followIdle is how long live input must pause for the rows before it to count as the backlog.
-const followIdle = 300 * time.Millisecond
-
-// idleAware reads lines in a goroutine and calls onIdle once, the first time no line comes for
-// followIdle. It flushes the output whenever it is about to wait.
-func idleAware(ctx context.Context, r *jsonl.Reader, onIdle func() error, flush func() error) func() ([]byte, int64, error) {
-	type item struct {
-		line []byte
-		no   int64
-		err  error
-	}
-	ch := make(chan item, 256)
-	go func() {
-		for {
-			line, err := r.Next()
-			select {
-			case ch <- item{slices.Clone(line), r.Line(), err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil && !errors.Is(err, jsonl.ErrTooLong) {
-				return
-			}
-		}
-	}()
-	idle := onIdle
-	return func() ([]byte, int64, error) {
-		for {
-			select {
-			case it := <-ch:
-				return it.line, it.no, it.err
-			default:
-			}
-			if idle == nil {
-				if err := flush(); err != nil {
-					return nil, 0, err
-				}
-				select {
-				case it := <-ch:
-					return it.line, it.no, it.err
-				case <-ctx.Done():
-					return nil, 0, ctx.Err()
-				}
-			}
-			select {
-			case it := <-ch:
-				return it.line, it.no, it.err
-			case <-time.After(followIdle):
-				err := idle()
-				idle = nil
-				if err != nil {
-					return nil, 0, err
-				}
-			case <-ctx.Done():
-				return nil, 0, ctx.Err()
-			}
-		}
-	}
 }
 
 type formatter struct {

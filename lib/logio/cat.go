@@ -72,7 +72,7 @@ func catAll(ctx context.Context, stdin io.Reader, out io.Writer, opt CatOptions)
 		}
 		paths = all
 	}
-	s := &lines{out: out, problems: opt.Problems, last: opt.Last, ring: opt.Last > 0 || opt.Follow && opt.Last == 0}
+	s := &lines{out: out, problems: opt.Problems, kept: jsonl.NewLast(opt.Last), ring: opt.Last > 0 || opt.Follow && opt.Last == 0}
 	c := &reader{ctx: ctx, lines: s, problems: opt.Problems, seen: map[[2]uint64]bool{}, out: newAsync(s)}
 	defer c.out.close()
 	for i, p := range paths {
@@ -170,13 +170,11 @@ type lines struct {
 	problems *jsonl.Problems
 	name     string
 	lineNo   int64
-	n        int64  // whole lines received
-	part     []byte // an unfinished line
-	skipping bool   // in a line over the size limit
-	ring     bool   // keep the last ones instead of writing
-	last     int
-	kept     [][]byte
-	next     int
+	n        int64       // whole lines received
+	part     []byte      // an unfinished line
+	skipping bool        // in a line over the size limit
+	ring     bool        // keep the last ones instead of writing
+	kept     *jsonl.Last // the last ones
 }
 
 func (s *lines) Lines() int64 { return s.n }
@@ -259,15 +257,7 @@ func (s *lines) emit(line []byte) error {
 // write writes a valid record out, or keeps it in the ring.
 func (s *lines) write(line []byte) error {
 	if s.ring {
-		if s.last <= 0 {
-			return nil
-		}
-		if len(s.kept) < s.last {
-			s.kept = append(s.kept, bytes.Clone(line))
-		} else {
-			s.kept[s.next] = append(s.kept[s.next][:0], line...)
-			s.next = (s.next + 1) % s.last
-		}
+		s.kept.Add(line, s.lineNo)
 		return nil
 	}
 	if _, err := s.out.Write(line); err != nil {
@@ -285,13 +275,7 @@ func (s *lines) flushRing() error {
 		return nil
 	}
 	s.ring = false
-	for i := range s.kept {
-		if err := s.emit(s.kept[(s.next+i)%len(s.kept)]); err != nil {
-			return err
-		}
-	}
-	s.kept = nil
-	return nil
+	return s.kept.Drain(func(line []byte, _ int64) error { return s.write(line) })
 }
 
 // Break drops an unfinished line at a gap in the data, and says whether there was one.
