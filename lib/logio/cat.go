@@ -333,10 +333,8 @@ func (c *reader) follow(path string, opt CatOptions) error {
 				return err
 			}
 			sc.flushRegions(false)
-			if fl, ok := s.out.(interface{ Flush() error }); ok {
-				if err := fl.Flush(); err != nil {
-					return &writeError{err}
-				}
+			if err := jsonl.Flush(s.out); err != nil {
+				return &writeError{err}
 			}
 			return nil
 		}
