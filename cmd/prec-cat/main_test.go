@@ -25,6 +25,8 @@ func TestRun(t *testing.T) {
 		{[]string{"-a", log}, "", "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n", "", 0},
 		{[]string{"-n", "1", "-a", log}, "", "{\"n\":3}\n", "", 0},
 		{nil, "{\"n\":9}\n", "{\"n\":9}\n", "", 0},
+		{[]string{"-F"}, "{\"n\":8}\n{\"n\":9}\n", "{\"n\":8}\n{\"n\":9}\n", "", 0}, // a pipe is shown as it comes
+		{[]string{"-F", "-n", "1", "-"}, "{\"n\":8}\n{\"n\":9}\n", "{\"n\":9}\n", "", 0},
 		{[]string{"-"}, "{\"n\":9}\nbad\n", "{\"n\":9}\n", "prec-cat: -:2: bad record", 1},
 		{[]string{filepath.Join(dir, "none")}, "", "", "prec-cat: open " + filepath.Join(dir, "none") + ": no such file or directory", 1},
 		{[]string{"--lines=-2", log}, "", "", "invalid --lines -2", 2},

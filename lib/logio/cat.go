@@ -72,7 +72,10 @@ func catAll(ctx context.Context, stdin io.Reader, out io.Writer, opt CatOptions)
 		}
 		paths = all
 	}
-	s := &lines{out: out, problems: opt.Problems, kept: jsonl.NewLast(opt.Last), ring: opt.Last > 0 || opt.Follow && opt.Last == 0}
+	// Following shows nothing from before unless -n says how much; standard input has no before: a
+	// pipe is shown as it comes.
+	followsFile := opt.Follow && paths[len(paths)-1] != "-"
+	s := &lines{out: out, problems: opt.Problems, kept: jsonl.NewLast(opt.Last), ring: opt.Last > 0 || followsFile && opt.Last == 0}
 	c := &reader{ctx: ctx, lines: s, problems: opt.Problems, seen: map[[2]uint64]bool{}, out: newAsync(s)}
 	defer c.out.close()
 	for i, p := range paths {
