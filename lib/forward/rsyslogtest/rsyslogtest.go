@@ -245,40 +245,80 @@ func (c *Collector) Log() string {
 	return c.stderr.String() + string(b)
 }
 
-// Lines returns the lines written so far for host, oldest file first, each without its newline. A
-// file being written may end in a torn zstd frame: what decodes before it is returned.
+// Lines returns the lines written for host, oldest file first, each without its newline. A file
+// is a sequence of zstd frames, one per flush; a SIGKILL tears the last one and the restarted
+// rsyslogd appends new frames after it: the complete lines of a torn frame are kept, its partial
+// last line dropped, and decoding goes on at the next frame. Read the files after Stop for all of
+// them: a running rsyslogd may hold the end of its last transaction in the compressor.
 func (c *Collector) Lines(host string) ([][]byte, error) {
 	files, err := filepath.Glob(filepath.Join(c.Dir, "fleet", host, "*.jsonl.zst"))
 	if err != nil {
 		return nil, err
 	}
 	slices.Sort(files)
-	var lines [][]byte
 	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20))
 	if err != nil {
 		return nil, err
 	}
 	defer dec.Close()
+	var lines [][]byte
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
-		// A torn last frame is an error after what decoded before it (a streaming reader would
-		// hold back the frame's last blocks).
-		data, _ := dec.DecodeAll(b, nil)
-		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
-			data = data[:i+1]
-		} else {
-			data = nil
-		}
-		for len(data) > 0 {
-			i := bytes.IndexByte(data, '\n')
-			lines = append(lines, data[:i])
-			data = data[i+1:]
+		for _, data := range frames(dec, b) {
+			for len(data) > 0 {
+				i := bytes.IndexByte(data, '\n')
+				lines = append(lines, data[:i])
+				data = data[i+1:]
+			}
 		}
 	}
 	return lines, nil
+}
+
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+// frames decodes b, a run of zstd frames some of which may be torn, into pieces that each end in a
+// newline. It cuts b at every zstd magic and decodes from one cut to the next, widening a piece
+// that fails to decode to the next cut (a magic inside compressed data) before giving up on it and
+// keeping its complete lines.
+func frames(dec *zstd.Decoder, b []byte) [][]byte {
+	var cuts []int
+	for i := 0; ; {
+		j := bytes.Index(b[i:], zstdMagic)
+		if j < 0 {
+			break
+		}
+		cuts = append(cuts, i+j)
+		i += j + 1
+	}
+	cuts = append(cuts, len(b))
+	var out [][]byte
+	for k := 0; k+1 < len(cuts); {
+		var data []byte
+		next := k + 1
+		for ; next < len(cuts); next++ {
+			d, err := dec.DecodeAll(b[cuts[k]:cuts[next]], nil)
+			if err == nil {
+				data = d
+				break
+			}
+			if next == k+1 || len(d) > len(data) {
+				data = d
+			}
+			if next == len(cuts)-1 || next > k+4 {
+				next = k + 1 // torn for good: keep what decoded, go on at the next cut
+				break
+			}
+		}
+		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+			out = append(out, data[:i+1])
+		}
+		k = next
+	}
+	return out
 }
 
 // Wait polls Lines(host) until it holds at least n lines or timeout passes, and returns the last.
