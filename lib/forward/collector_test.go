@@ -2,11 +2,13 @@ package forward_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,7 +168,9 @@ func TestCollectorBytes(t *testing.T) {
 			t.Errorf("%s: stats %+v", p, s)
 		}
 	}
-	c.Stop()
+	if err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range protocols {
 		host := "bytes-" + strings.ReplaceAll(p, "+", "-")
 		got, err := c.Lines(host)
@@ -217,7 +221,17 @@ func count(t *testing.T, c *rsyslogtest.Collector, host string, sent map[string]
 		}
 		seen[id] = true
 	}
-	return len(sent) - len(seen), dups
+	if missing = len(sent) - len(seen); missing > 0 {
+		var ids []string
+		for id := range sent {
+			if !seen[id] {
+				ids = append(ids, id)
+			}
+		}
+		slices.SortFunc(ids, func(a, b string) int { return cmp.Compare(len(a), len(b))*2 + cmp.Compare(a, b) })
+		t.Logf("%s: missing %d records, the first %q, the last %q", host, missing, ids[0], ids[len(ids)-1])
+	}
+	return missing, dups
 }
 
 // stream offers n records at about rate per second, calling at(i) before record i.
@@ -273,7 +287,9 @@ func TestCollectorKill(t *testing.T) {
 	for _, p := range protocols {
 		runs[p].stop(t, 60*time.Second)
 	}
-	c.Stop()
+	if err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range protocols {
 		r := runs[p]
 		missing, dups := count(t, c, r.host, sent[p])
@@ -325,7 +341,9 @@ func TestCollectorDown(t *testing.T) {
 	for _, p := range ps {
 		runs[p].stop(t, 60*time.Second)
 	}
-	c.Stop()
+	if err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range ps {
 		r := runs[p]
 		missing, dups := count(t, c, r.host, sent[p])

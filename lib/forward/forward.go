@@ -106,7 +106,8 @@ type Forwarder struct {
 	ackCh   chan struct{} // closed and replaced when acked moves
 	lastErr string
 
-	hist ring // tcp/tls: the latest written records (Run's goroutine only)
+	hist  ring        // tcp/tls: the latest written records (Run's goroutine only)
+	timer *time.Timer // next's (Run's goroutine only)
 
 	delivered, dropped, resent, shortened, unsendable, connects atomic.Uint64
 	connected                                                   atomic.Bool
@@ -237,22 +238,21 @@ func (f *Forwarder) Drain(ctx context.Context) error {
 	}
 }
 
-// ack moves the cursor past items (delivered, in order); resent ones are not counted again.
-func (f *Forwarder) ack(items []item) {
-	if len(items) == 0 {
+// ack moves the cursor past n delivered records, in order, whose positions pos(0..n-1) gives;
+// resent ones are not counted again.
+func (f *Forwarder) ack(n int, pos func(i int) uint64) {
+	if n == 0 {
 		return
 	}
-	pos := items[len(items)-1].pos
+	last := pos(n - 1)
 	f.mu.Lock()
-	n := 0
-	for _, it := range items {
-		if it.pos > f.acked {
-			n++
-		}
+	fresh := 0
+	for i := n - 1; i >= 0 && pos(i) > f.acked; i-- {
+		fresh++
 	}
-	f.delivered.Add(uint64(n))
-	if pos > f.acked {
-		f.acked = pos
+	f.delivered.Add(uint64(fresh))
+	if last > f.acked {
+		f.acked = last
 		close(f.ackCh)
 		f.ackCh = make(chan struct{})
 	}
@@ -342,33 +342,52 @@ func (f *Forwarder) build(it *item) {
 	}
 }
 
-// next returns the next record to send: from carry first, else from the queue (waiting for one when
-// wait is set). ok is false when there is none, or dead or ctx ended the wait.
-func (f *Forwarder) next(ctx context.Context, carry *[]item, wait bool, dead <-chan struct{}) (it item, ok bool) {
+// next returns the next record to send: from carry first, else from the queue. The first record of
+// a batch is waited for; later ones up to linger after the batch began, so that a steady stream
+// goes out in few writes rather than one per record. ok is false when there is none, or dead or
+// ctx ended the wait.
+func (f *Forwarder) next(ctx context.Context, carry *[]item, began time.Time, dead <-chan struct{}) (it item, ok bool) {
 	if len(*carry) > 0 {
 		it = (*carry)[0]
 		*carry = (*carry)[1:]
 		f.resent.Add(1)
 		return it, true
 	}
-	if !wait {
-		select {
-		case it = <-f.queue:
-		default:
+	select {
+	case it = <-f.queue:
+		f.build(&it)
+		return it, true
+	default:
+	}
+	var timeout <-chan time.Time
+	if !began.IsZero() {
+		wait := linger - time.Since(began)
+		if wait <= 0 {
 			return it, false
 		}
-	} else {
-		select {
-		case it = <-f.queue:
-		case <-dead:
-			return it, false
-		case <-ctx.Done():
-			return it, false
+		if f.timer == nil {
+			f.timer = time.NewTimer(wait)
+		} else {
+			f.timer.Reset(wait)
 		}
+		defer f.timer.Stop()
+		timeout = f.timer.C
+	}
+	select {
+	case it = <-f.queue:
+	case <-timeout:
+		return it, false
+	case <-dead:
+		return it, false
+	case <-ctx.Done():
+		return it, false
 	}
 	f.build(&it)
 	return it, true
 }
+
+// linger is how long a batch waits for more records once it has one.
+const linger = time.Millisecond
 
 const batchBytes = 64 << 10
 
@@ -394,10 +413,14 @@ func (f *Forwarder) stream(ctx context.Context, conn net.Conn, carry []item) ([]
 	buf := make([]byte, 0, 2*batchBytes)
 	for {
 		batch, buf = batch[:0], buf[:0]
+		var began time.Time
 		for len(buf) < batchBytes {
-			it, ok := f.next(ctx, &carry, len(batch) == 0, dead)
+			it, ok := f.next(ctx, &carry, began, dead)
 			if !ok {
 				break
+			}
+			if began.IsZero() {
+				began = time.Now()
 			}
 			batch = append(batch, it)
 			if it.msg != nil {
@@ -426,7 +449,7 @@ func (f *Forwarder) stream(ctx context.Context, conn net.Conn, carry []item) ([]
 				}
 			}
 		}
-		f.ack(batch)
+		f.ack(len(batch), func(i int) uint64 { return batch[i].pos })
 	}
 }
 

@@ -149,7 +149,7 @@ func TestReadFrame(t *testing.T) {
 		{"1 rsp 6\n", "", "relp: bad data length"},
 		{"1 rsp 6 200", "", "unexpected EOF"},
 	} {
-		fr, err := readFrame(bufio.NewReader(strings.NewReader(tc.in)))
+		fr, err := readFrame(bufio.NewReader(strings.NewReader(tc.in)), new([]byte))
 		got := fmt.Sprintf("%d %s %q", fr.txnr, fr.cmd, fr.data)
 		if err != nil || tc.err != "" {
 			if err == nil || err.Error() != tc.err {

@@ -66,13 +66,12 @@ func (s *relpState) pop(f *Forwarder) {
 	if n == 0 {
 		return
 	}
-	items := make([]item, n)
-	for i := range n {
-		items[i] = s.unacked[i].it
-	}
-	s.unacked = append(s.unacked[:0], s.unacked[n:]...)
+	f.ack(n, func(i int) uint64 { return s.unacked[i].it.pos })
+	// Slice forward rather than copy the window down: append moves the live entries to a new
+	// array when this one runs out, which amortizes to nothing per record.
+	clear(s.unacked[:n])
+	s.unacked = s.unacked[n:]
 	s.hint -= n
-	f.ack(items)
 	select {
 	case s.room <- struct{}{}:
 	default:
@@ -87,7 +86,7 @@ func (f *Forwarder) relp(ctx context.Context, conn net.Conn, carry []item) ([]it
 	if _, err := fmt.Fprintf(conn, "1 open %d %s\n", len(relpOffers), relpOffers); err != nil {
 		return carry, fmt.Errorf("relp open: %w", err)
 	}
-	fr, err := readFrame(br)
+	fr, err := readFrame(br, new([]byte))
 	if err != nil {
 		return carry, fmt.Errorf("relp open: %w", err)
 	}
@@ -152,10 +151,14 @@ func (f *Forwarder) relp(ctx context.Context, conn net.Conn, carry []item) ([]it
 			}
 		}
 		buf, entries = buf[:0], entries[:0]
+		var began time.Time
 		for len(entries) < free && len(buf) < batchBytes {
-			it, ok := f.next(ctx, &carry, len(entries) == 0, dead)
+			it, ok := f.next(ctx, &carry, began, dead)
 			if !ok {
 				break
+			}
+			if began.IsZero() {
+				began = time.Now()
 			}
 			e := relpEntry{it: it, acked: it.msg == nil}
 			if it.msg != nil {
@@ -219,8 +222,9 @@ func (f *Forwarder) relpRead(br *bufio.Reader, s *relpState) error {
 		s.mu.Unlock()
 	}
 	defer flush()
+	var scratch []byte
 	for {
-		fr, err := readFrame(br)
+		fr, err := readFrame(br, &scratch)
 		if err != nil {
 			return err
 		}
@@ -255,8 +259,9 @@ type relpFrame struct {
 	data []byte
 }
 
-// readFrame reads one RELP frame.
-func readFrame(br *bufio.Reader) (relpFrame, error) {
+// readFrame reads one RELP frame. Its data is read into *scratch, grown as needed, and is valid
+// until the next call with the same scratch.
+func readFrame(br *bufio.Reader, scratch *[]byte) (relpFrame, error) {
 	var fr relpFrame
 	tok, err := br.ReadSlice(' ')
 	if err != nil {
@@ -268,7 +273,14 @@ func readFrame(br *bufio.Reader) (relpFrame, error) {
 	if tok, err = br.ReadSlice(' '); err != nil || len(tok) > 33 {
 		return fr, cmpErr(err, "relp: bad command")
 	}
-	fr.cmd = string(tok[:len(tok)-1])
+	switch cmd := tok[:len(tok)-1]; string(cmd) { // no allocation for these
+	case "rsp":
+		fr.cmd = "rsp"
+	case "serverclose":
+		fr.cmd = "serverclose"
+	default:
+		fr.cmd = string(cmd)
+	}
 	n := 0
 	for digits := 0; ; digits++ {
 		c, err := br.ReadByte()
@@ -292,7 +304,10 @@ func readFrame(br *bufio.Reader) (relpFrame, error) {
 	if n > relpMaxData {
 		return fr, fmt.Errorf("relp: frame of %d bytes", n)
 	}
-	fr.data = make([]byte, n+1)
+	if cap(*scratch) < n+1 {
+		*scratch = make([]byte, n+1)
+	}
+	fr.data = (*scratch)[:n+1]
 	if _, err := io.ReadFull(br, fr.data); err != nil {
 		return fr, err
 	}

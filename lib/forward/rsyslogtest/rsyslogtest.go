@@ -229,6 +229,42 @@ func (c *Collector) Stop() error {
 	return nil
 }
 
+// Finish stops rsyslogd once it has written everything it took: it waits until rsyslogd has used no
+// CPU for half a second (its queue is empty), then stops it; if it still saved queued records to
+// its work directory on the way out (queue.saveOnShutdown), it starts it again to write them and
+// repeats. Read the files after it.
+func (c *Collector) Finish() error {
+	for try := 0; ; try++ {
+		c.idle(30 * time.Second)
+		if err := c.Stop(); err != nil {
+			return err
+		}
+		saved, _ := filepath.Glob(filepath.Join(c.Dir, "work", "prec*.qi"))
+		if len(saved) == 0 {
+			return nil
+		}
+		if try == 3 {
+			return fmt.Errorf("rsyslogd still saves its queue at shutdown: %v", saved)
+		}
+		if err := c.Restart(); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *Collector) idle(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	last := c.CPU()
+	for time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		now := c.CPU()
+		if now == last {
+			return
+		}
+		last = now
+	}
+}
+
 // Kill ends rsyslogd with SIGKILL and waits for it.
 func (c *Collector) Kill() {
 	if c.cmd == nil {
@@ -237,6 +273,25 @@ func (c *Collector) Kill() {
 	c.cmd.Process.Kill()
 	<-c.exited
 	c.cmd = nil
+}
+
+// CPU returns the CPU time rsyslogd has used so far (all its threads), 0 when it is not running.
+func (c *Collector) CPU() time.Duration {
+	if c.cmd == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis: state is 3rd, utime 14th, stime 15th.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * time.Second / 100 // USER_HZ
 }
 
 // Log returns rsyslogd's stderr and its own messages, for a failing test to show.
