@@ -56,8 +56,12 @@ type Config struct {
 	// MaxMessage caps a syslog message (header and JSON) in bytes; a longer record is shortened into
 	// valid JSON and marked (see Marker). Keep it at or below the collector's maxMessageSize.
 	MaxMessage int
-	// ResendWindow (tcp, tls) is how many of the latest written records are kept and sent again
-	// after a reconnect: what the dead connection's kernel buffers held is lost otherwise. Negative: none.
+	// ResendWindow is how many of the latest delivered records are kept and sent again after a
+	// reconnect, duplicates the readers drop: for tcp and tls the latest written (what the dead
+	// connection's kernel buffers held is lost otherwise), for relp the latest acknowledged (rsyslog
+	// acknowledges a record once it is in its memory queue, which a crash of the collector loses;
+	// unacknowledged frames are always resent). Size it to what the collector may hold in memory.
+	// Negative: none.
 	ResendWindow int
 	// Window (relp, relp+tls) is how many frames may await their acknowledgement.
 	Window int
@@ -106,7 +110,7 @@ type Forwarder struct {
 	ackCh   chan struct{} // closed and replaced when acked moves
 	lastErr string
 
-	hist  ring        // tcp/tls: the latest written records (Run's goroutine only)
+	hist  ring        // the latest delivered records (Run's goroutine; in a RELP session, under relpState.mu)
 	timer *time.Timer // next's (Run's goroutine only)
 
 	delivered, dropped, resent, shortened, unsendable, connects atomic.Uint64

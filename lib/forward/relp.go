@@ -56,8 +56,9 @@ func (s *relpState) mark(txnr uint32) bool {
 	return false
 }
 
-// pop removes the acknowledged frames at the front and moves the cursor past them. Called with mu
-// held, so that the cursor moves in order.
+// pop removes the acknowledged frames at the front, moves the cursor past them and keeps them in
+// the resend window: rsyslog acknowledges what it holds in memory, which a crash loses. Called
+// with mu held, so that the cursor moves in order (and the reader and writer share f.hist).
 func (s *relpState) pop(f *Forwarder) {
 	n := 0
 	for n < len(s.unacked) && s.unacked[n].acked {
@@ -67,6 +68,13 @@ func (s *relpState) pop(f *Forwarder) {
 		return
 	}
 	f.ack(n, func(i int) uint64 { return s.unacked[i].it.pos })
+	if w := f.cfg.ResendWindow; w > 0 {
+		for _, e := range s.unacked[:n] {
+			if e.it.msg != nil {
+				f.hist.push(e.it, w)
+			}
+		}
+	}
 	// Slice forward rather than copy the window down: append moves the live entries to a new
 	// array when this one runs out, which amortizes to nothing per record.
 	clear(s.unacked[:n])
@@ -79,8 +87,11 @@ func (s *relpState) pop(f *Forwarder) {
 }
 
 // relp runs a RELP session: the open handshake, then up to Window syslog frames awaiting their rsp.
-// What is still unacknowledged when it ends is returned, for the next session to send first.
+// It sends first the resend window (the latest acknowledged records) and carry; what is still
+// unacknowledged when it ends is returned, for the next session to send after the window.
 func (f *Forwarder) relp(ctx context.Context, conn net.Conn, carry []item) ([]item, error) {
+	// The last session's reader has ended: its resend window is ours to take.
+	carry = append(f.hist.take(), carry...)
 	br := bufio.NewReaderSize(conn, 64<<10)
 	conn.SetDeadline(time.Now().Add(dialTimeout))
 	if _, err := fmt.Fprintf(conn, "1 open %d %s\n", len(relpOffers), relpOffers); err != nil {
