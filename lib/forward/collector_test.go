@@ -122,8 +122,12 @@ func rec(marker string, n, argBytes int) []byte {
 		}
 		argv = append(argv, sb.String())
 	}
+	ts := "2026-12-01T17:30:00.123456789Z"
+	if n%2 == 1 {
+		ts = "2026-12-02T02:30:00.000001+09:00" // precd writes its time zone's offset
+	}
 	r := record.Start{
-		Timestamp: "2026-12-01T17:30:00.123456789Z", EventID: fmt.Sprintf("%s-%d", marker, n),
+		Timestamp: ts, EventID: fmt.Sprintf("%s-%d", marker, n),
 		UID: 1000, GID: 1000, User: "u", Group: "g", PID: uint32(1000 + n), PPID: 1, Comm: "cmd",
 		Exe: "/bin/cmd", Cwd: "/tmp/" + odd[(n+3)%len(odd)], Argv: argv, Argc: len(argv),
 		Source: "user", RecordType: "start",

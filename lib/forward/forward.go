@@ -54,7 +54,7 @@ type Config struct {
 	PID        int    // RFC 5424 PROCID; 0 sends "-"
 
 	// MaxMessage caps a syslog message (header and JSON) in bytes; a longer record is shortened into
-	// valid JSON and marked (see Marker). Keep it at or below the collector's maxMessageSize.
+	// valid JSON and marked ("forward_truncated":true). Keep it at or below the collector's maxMessageSize.
 	MaxMessage int
 	// ResendWindow is how many of the latest delivered records are kept and sent again after a
 	// reconnect, duplicates the readers drop: for tcp and tls the latest written (what the dead
@@ -185,6 +185,10 @@ func New(cfg Config) (*Forwarder, error) {
 // pos, which must be above every position offered before. It never blocks: false means the queue
 // is full and the record was not taken (the caller keeps it and offers it again later).
 func (f *Forwarder) Offer(pos uint64, line []byte) bool {
+	if len(f.queue) == cap(f.queue) { // only this goroutine adds: full stays full
+		f.dropped.Add(1)
+		return false
+	}
 	it := item{pos: pos, line: append([]byte(nil), line...)}
 	select {
 	case f.queue <- it:

@@ -7,8 +7,8 @@ import (
 	"github.com/prec-dev/prec/lib/record"
 )
 
-// Marker is the member shorten adds to a record it shortened for forwarding.
-const Marker = `"forward_truncated":true`
+// marker is the member shorten adds to a record it shortened for forwarding.
+const marker = `"forward_truncated":true`
 
 // kept are keys never cut: they name the record (dedupe and joins use them) and are short.
 var kept = map[string]bool{
@@ -36,7 +36,7 @@ type piece struct {
 // (top-level values and elements of string arrays such as argv, never the identity keys above) are
 // cut to a common length at character boundaries, argv_raw (a second copy of argv) is dropped,
 // elements are dropped from the end of arrays if cutting strings is not enough, the schema's
-// argv_truncated/exe_truncated/cwd_truncated flags are set for what was cut, and Marker is added.
+// argv_truncated/exe_truncated/cwd_truncated flags are set for what was cut, and marker is added.
 // Every other member keeps its bytes and place. It returns nil when line is not a JSON object or
 // cannot be made to fit.
 func shorten(line []byte, limit int) []byte {
@@ -65,7 +65,7 @@ func shorten(line []byte, limit int) []byte {
 		flags["argv_truncated"] = true
 	}
 	// Room for the braces, the marker and every flag that might be added.
-	budget := limit - len("{}") - len(","+Marker) - len(`,"argv_truncated":true,"exe_truncated":true,"cwd_truncated":true`)
+	budget := limit - len("{}") - len(","+marker) - len(`,"argv_truncated":true,"exe_truncated":true,"cwd_truncated":true`)
 	size := func() int {
 		n := len(ms) - 1
 		for _, m := range ms {
@@ -183,7 +183,7 @@ func shorten(line []byte, limit int) []byte {
 	if len(ms) > 0 {
 		out = append(out, ',')
 	}
-	out = append(out, Marker...)
+	out = append(out, marker...)
 	out = append(out, '}')
 	if len(out) > limit {
 		return nil
