@@ -358,6 +358,49 @@ func TestCollectorDown(t *testing.T) {
 	}
 }
 
+// TestCollectorRefusesStrangers: the shipped permittedPeer turns away a host whose certificate, from
+// the same CA, bears another name, and one with no certificate: nothing of theirs reaches a file,
+// and over relp+tls nothing is acknowledged.
+func TestCollectorRefusesStrangers(t *testing.T) {
+	c := collector(t)
+	noLeak(t)
+	var runs []*running
+	for _, p := range []string{forward.TLS, forward.RELPTLS} {
+		for _, who := range []string{"stranger", "anonymous"} {
+			host := who + "-" + strings.ReplaceAll(p, "+", "-")
+			runs = append(runs, start(t, c, p, host, func(cfg *forward.Config) {
+				cfg.CertFile, cfg.KeyFile = "", ""
+				if who == "stranger" {
+					cfg.CertFile, cfg.KeyFile = c.Stranger.Cert, c.Stranger.Key
+				}
+			}))
+			for i := range 100 {
+				runs[len(runs)-1].Offer(uint64(i+1), rec(host, i, 0))
+			}
+		}
+	}
+	time.Sleep(3 * time.Second)
+	for _, r := range runs {
+		if strings.HasSuffix(r.host, "relp-tls") && r.Acked() != 0 {
+			t.Errorf("%s: %d records acknowledged", r.host, r.Acked())
+		}
+		if s := r.Stats(); s.LastError == "" {
+			t.Errorf("%s: no error: %+v", r.host, s)
+		}
+		r.cancel()
+		<-r.done
+	}
+	if err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		if lines, _ := c.Lines(r.host); len(lines) != 0 {
+			t.Errorf("%s: the collector wrote %d of its records", r.host, len(lines))
+		}
+		t.Logf("%s: refused: %s", r.host, r.Stats().LastError)
+	}
+}
+
 // TestOfferNeverBlocks: with no collector at all, Offer takes QueueSize records and refuses the next
 // at once, counting it.
 func TestOfferNeverBlocks(t *testing.T) {

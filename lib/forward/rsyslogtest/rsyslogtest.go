@@ -64,19 +64,22 @@ type Client struct{ CA, Cert, Key string }
 // The name the collector's certificate carries, and the client's (the shipped permittedPeer is
 // *.hosts.example).
 const (
-	ServerName = "collector.test"
-	ClientName = "host1.hosts.example"
+	ServerName   = "collector.test"
+	ClientName   = "host1.hosts.example"
+	StrangerName = "host1.elsewhere.example"
 )
 
 // Collector is one rsyslogd instance under Dir. Its ports stay the same across restarts.
 type Collector struct {
 	Dir    string
 	Client Client
-	ports  map[string]int // protocol -> port
-	conf   string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	stderr *bytes.Buffer
+	// Stranger is signed by the same CA but named outside permittedPeer (StrangerName).
+	Stranger Client
+	ports    map[string]int // protocol -> port
+	conf     string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	stderr   *bytes.Buffer
 }
 
 // Start writes certificates and the rewritten shipped configuration under dir (which must exist),
@@ -93,7 +96,7 @@ func Start(dir string) (*Collector, error) {
 			return nil, err
 		}
 	}
-	if c.Client, err = makeCerts(filepath.Join(dir, "certs")); err != nil {
+	if c.Client, c.Stranger, err = makeCerts(filepath.Join(dir, "certs")); err != nil {
 		return nil, err
 	}
 	for _, p := range []string{"tcp", "tls", "relp", "relp+tls"} {
@@ -415,12 +418,12 @@ func listening(port int) bool {
 }
 
 // makeCerts writes a P-256 CA (ca.pem), the collector's certificate (collector.pem, collector.key:
-// IP 127.0.0.1 and ServerName, serverAuth) and a client's (client.pem, client.key: ClientName,
-// clientAuth) into dir.
-func makeCerts(dir string) (Client, error) {
+// IP 127.0.0.1 and ServerName, serverAuth), a client's (client.pem, client.key: ClientName,
+// clientAuth) and a stranger's (stranger.pem, stranger.key: StrangerName) into dir.
+func makeCerts(dir string) (client, stranger Client, err error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return Client{}, err
+		return client, stranger, err
 	}
 	now := time.Now()
 	ca := &x509.Certificate{
@@ -430,22 +433,18 @@ func makeCerts(dir string) (Client, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
 	if err != nil {
-		return Client{}, err
+		return client, stranger, err
 	}
 	if ca, err = x509.ParseCertificate(caDER); err != nil {
-		return Client{}, err
+		return client, stranger, err
 	}
 	if err := writePEM(filepath.Join(dir, "ca.pem"), "CERTIFICATE", caDER); err != nil {
-		return Client{}, err
+		return client, stranger, err
 	}
-	leaf := func(name string, serial int64, ips []net.IP, usage x509.ExtKeyUsage) error {
+	leaf := func(name, cn string, serial int64, ips []net.IP, usage x509.ExtKeyUsage) error {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			return err
-		}
-		cn := ServerName
-		if usage == x509.ExtKeyUsageClientAuth {
-			cn = ClientName
 		}
 		tmpl := &x509.Certificate{
 			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn}, IPAddresses: ips,
@@ -465,13 +464,19 @@ func makeCerts(dir string) (Client, error) {
 		}
 		return writePEM(filepath.Join(dir, name+".key"), "EC PRIVATE KEY", kder)
 	}
-	if err := leaf("collector", 2, []net.IP{net.IPv4(127, 0, 0, 1)}, x509.ExtKeyUsageServerAuth); err != nil {
-		return Client{}, err
+	if err := leaf("collector", ServerName, 2, []net.IP{net.IPv4(127, 0, 0, 1)}, x509.ExtKeyUsageServerAuth); err != nil {
+		return client, stranger, err
 	}
-	if err := leaf("client", 3, nil, x509.ExtKeyUsageClientAuth); err != nil {
-		return Client{}, err
+	if err := leaf("client", ClientName, 3, nil, x509.ExtKeyUsageClientAuth); err != nil {
+		return client, stranger, err
 	}
-	return Client{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, "client.pem"), Key: filepath.Join(dir, "client.key")}, nil
+	if err := leaf("stranger", StrangerName, 4, nil, x509.ExtKeyUsageClientAuth); err != nil {
+		return client, stranger, err
+	}
+	at := func(name string) Client {
+		return Client{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, name+".pem"), Key: filepath.Join(dir, name+".key")}
+	}
+	return at("client"), at("stranger"), nil
 }
 
 func writePEM(name, typ string, der []byte) error {
