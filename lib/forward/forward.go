@@ -36,7 +36,7 @@ const (
 	DefaultMaxMessage   = 256 << 10 // the shipped collector's maxMessageSize
 	DefaultResendWindow = 4096
 	DefaultWindow       = 1024
-	DefaultQueueSize    = 65536
+	DefaultQueueSize    = 16384
 	DefaultMaxBackoff   = 30 * time.Second
 	minMaxMessage       = 2048
 )
@@ -299,6 +299,9 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if err == nil {
+			err = errors.New("session ended")
+		}
 		f.mu.Lock()
 		f.lastErr = err.Error()
 		f.mu.Unlock()
@@ -306,7 +309,7 @@ func (f *Forwarder) Run(ctx context.Context) error {
 			backoff = 100 * time.Millisecond
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
-		f.log.Warn("forward: collector unreachable", "address", f.cfg.Address, "err", err, "retry_in", wait.Round(time.Millisecond))
+		f.log.Warn("forward: not connected", "address", f.cfg.Address, "err", err, "retry_in", wait.Round(time.Millisecond))
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
@@ -367,31 +370,43 @@ func (f *Forwarder) next(ctx context.Context, carry *[]item, began time.Time, de
 		return it, true
 	default:
 	}
-	var timeout <-chan time.Time
-	if !began.IsZero() {
-		wait := linger - time.Since(began)
-		if wait <= 0 {
+	if began.IsZero() {
+		select {
+		case it = <-f.queue:
+		case <-dead:
+			return it, false
+		case <-ctx.Done():
 			return it, false
 		}
-		if f.timer == nil {
-			f.timer = time.NewTimer(wait)
-		} else {
-			f.timer.Reset(wait)
-		}
-		defer f.timer.Stop()
-		timeout = f.timer.C
+		f.build(&it)
+		return it, true
+	}
+	// Sleep out the rest of the linger rather than wake for every record that arrives in it.
+	wait := linger - time.Since(began)
+	if wait <= 0 {
+		return it, false
+	}
+	if f.timer == nil {
+		f.timer = time.NewTimer(wait)
+	} else {
+		f.timer.Reset(wait)
+	}
+	select {
+	case <-f.timer.C:
+	case <-dead:
+		f.timer.Stop()
+		return it, false
+	case <-ctx.Done():
+		f.timer.Stop()
+		return it, false
 	}
 	select {
 	case it = <-f.queue:
-	case <-timeout:
-		return it, false
-	case <-dead:
-		return it, false
-	case <-ctx.Done():
+		f.build(&it)
+		return it, true
+	default:
 		return it, false
 	}
-	f.build(&it)
-	return it, true
 }
 
 // linger is how long a batch waits for more records once it has one.

@@ -1,6 +1,7 @@
 package forward
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/prec-dev/prec/lib/record"
@@ -50,13 +51,15 @@ func (b *builder) message(line []byte) (msg []byte, shortened bool) {
 		line = line[:n-1]
 	}
 	ts, typ := []byte("-"), []byte("-")
-	if b.find.Find(line) == nil {
-		if t := timestamp(b.find.Vals[0]); t != nil {
-			ts = t
-		}
-		if s, err := record.String(b.find.Vals[1]); err == nil && s != "" {
-			typ = []byte(printable(s, 32))
-		}
+	rawTS, rawType := fields(line)
+	if rawTS == nil && rawType == nil && b.find.Find(line) == nil {
+		rawTS, rawType = b.find.Vals[0], b.find.Vals[1]
+	}
+	if t := timestamp(rawTS); t != nil {
+		ts = t
+	}
+	if s, err := record.String(rawType); err == nil && s != "" {
+		typ = []byte(printable(s, 32))
 	}
 	hlen := len(b.prefix) + len(ts) + len(b.host) + len(typ) + len(" - ")
 	if hlen+len(line) > b.max {
@@ -73,6 +76,46 @@ func (b *builder) message(line []byte) (msg []byte, shortened bool) {
 	msg = append(msg, typ...)
 	msg = append(msg, " - "...)
 	return append(msg, line...), shortened
+}
+
+// fields finds the raw timestamp and record_type values the quick way, in a record as precd writes
+// it: timestamp first, record_type a plain string further on. The pattern "record_type":" cannot
+// occur inside a string value (its quotes would be escaped), and prec records have no nested
+// objects. Both nil: not such a record, use the Finder.
+func fields(line []byte) (ts, typ []byte) {
+	const head, key = `{"timestamp":"`, `"record_type":"`
+	if !bytes.HasPrefix(line, []byte(head)) {
+		return nil, nil
+	}
+	end := bytes.IndexByte(line[len(head):], '"')
+	if end < 0 {
+		return nil, nil
+	}
+	ts = line[len(head)-1 : len(head)+end+1]
+	if bytes.IndexByte(ts, '\\') >= 0 {
+		return nil, nil
+	}
+	rest := line[len(head)+end+1:]
+	// bytes.Index is slow for a 15-byte pattern; the '_' in it is rare in records: look for that.
+	i := -1
+	for from := 0; ; {
+		j := bytes.IndexByte(rest[from:], '_')
+		if j < 0 {
+			return nil, nil
+		}
+		j += from
+		if j >= 7 && len(rest)-j >= 8 && string(rest[j-7:j+8]) == key {
+			i = j - 7
+			break
+		}
+		from = j + 1
+	}
+	v := rest[i+len(key)-1:]
+	e := bytes.IndexByte(v[1:], '"')
+	if e < 0 || bytes.IndexByte(v[1:e+1], '\\') >= 0 {
+		return nil, nil
+	}
+	return ts, v[:e+2]
 }
 
 // timestamp turns a raw JSON RFC 3339 timestamp ("2026-11-22T14:00:00.123456789+01:00") into RFC

@@ -40,6 +40,12 @@ func TestMessage(t *testing.T) {
 		{"no fields", `{"x":1}`, `<134>1 - host1.test precd 4242 - - {"x":1}`},
 		{"odd type", `{"timestamp":"x","record_type":"a b\u0001"}`, `<134>1 - host1.test precd 4242 a_b_ - {"timestamp":"x","record_type":"a b\u0001"}`},
 		{"not json", `hello`, `<134>1 - host1.test precd 4242 - - hello`},
+		{"key in a value", `{"timestamp":"2026-11-22T14:00:00Z","argv":["\"record_type\":\"x\""],"record_type":"end"}`,
+			`<134>1 2026-11-22T14:00:00Z host1.test precd 4242 end - {"timestamp":"2026-11-22T14:00:00Z","argv":["\"record_type\":\"x\""],"record_type":"end"}`},
+		{"spaced", `{ "timestamp" : "2026-11-22T14:00:00Z", "record_type" : "loss" }`,
+			`<134>1 2026-11-22T14:00:00Z host1.test precd 4242 loss - { "timestamp" : "2026-11-22T14:00:00Z", "record_type" : "loss" }`},
+		{"escaped type", `{"timestamp":"2026-11-22T14:00:00Z","record_type":"st\u0061rt"}`,
+			`<134>1 2026-11-22T14:00:00Z host1.test precd 4242 start - {"timestamp":"2026-11-22T14:00:00Z","record_type":"st\u0061rt"}`},
 	} {
 		msg, short := b.message([]byte(tc.in))
 		if string(msg) != tc.want || short {
@@ -160,5 +166,14 @@ func TestReadFrame(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%q: %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+func BenchmarkMessage(b *testing.B) {
+	bl := newBuilder(16, "host1.test", 4242, DefaultMaxMessage)
+	line := bigStart(1, 4, 100)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		bl.message(line)
 	}
 }
