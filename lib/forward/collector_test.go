@@ -238,7 +238,8 @@ func count(t *testing.T, c *rsyslogtest.Collector, host string, sent map[string]
 	return missing, dups
 }
 
-// stream offers n records at about rate per second, calling at(i) before record i.
+// stream offers n records at about rate per second, calling at(i) before record i, and returns them
+// by event_id.
 func stream(t *testing.T, r *running, n, rate int, at func(i int)) map[string][]byte {
 	sent := map[string][]byte{}
 	tick := time.NewTicker(time.Millisecond)
@@ -251,7 +252,8 @@ func stream(t *testing.T, r *running, n, rate int, at func(i int)) map[string][]
 			line := rec(r.host, i, 0)
 			sent[r.host+"-"+fmt.Sprint(i)] = line
 			if err := r.Send(context.Background(), uint64(i+1), line); err != nil {
-				t.Fatal(err)
+				t.Error(err) // not Fatal: stream runs in a goroutine of its own
+				return sent
 			}
 			i++
 		}
@@ -270,23 +272,27 @@ func TestCollectorKill(t *testing.T) {
 		runs[p] = start(t, c, p, "kill-"+strings.ReplaceAll(p, "+", "-"), nil)
 	}
 	// The four streams run at once, 5,000 records/s each, so the kill hits all of them.
-	sent := map[string]map[string][]byte{}
-	done := make(chan string)
+	type result struct {
+		p    string
+		sent map[string][]byte
+	}
+	done := make(chan result)
 	for _, p := range protocols {
 		go func() {
-			sent[p] = stream(t, runs[p], 20000, 5000, func(i int) {
+			done <- result{p, stream(t, runs[p], 20000, 5000, func(i int) {
 				if p == forward.TCP && i == 8000 {
 					c.Kill()
 					if err := c.Restart(); err != nil {
 						t.Error(err)
 					}
 				}
-			})
-			done <- p
+			})}
 		}()
 	}
+	sent := map[string]map[string][]byte{}
 	for range protocols {
-		<-done
+		r := <-done
+		sent[r.p] = r.sent
 	}
 	for _, p := range protocols {
 		runs[p].stop(t, 60*time.Second)
@@ -320,11 +326,14 @@ func TestCollectorDown(t *testing.T) {
 			cfg.MaxBackoff = forward.DefaultMaxBackoff
 		})
 	}
-	sent := map[string]map[string][]byte{}
-	done := make(chan string)
+	type result struct {
+		p    string
+		sent map[string][]byte
+	}
+	done := make(chan result)
 	for _, p := range ps {
 		go func() {
-			sent[p] = stream(t, runs[p], 13000, 1000, func(i int) {
+			done <- result{p, stream(t, runs[p], 13000, 1000, func(i int) {
 				if p == forward.TLS && i == 1000 {
 					if err := c.Stop(); err != nil {
 						t.Error(err)
@@ -335,12 +344,13 @@ func TestCollectorDown(t *testing.T) {
 						t.Error(err)
 					}
 				}
-			})
-			done <- p
+			})}
 		}()
 	}
+	sent := map[string]map[string][]byte{}
 	for range ps {
-		<-done
+		r := <-done
+		sent[r.p] = r.sent
 	}
 	for _, p := range ps {
 		runs[p].stop(t, 60*time.Second)

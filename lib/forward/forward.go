@@ -89,7 +89,7 @@ type Stats struct {
 type item struct {
 	pos  uint64
 	line []byte // the record as offered, until msg is built
-	msg  []byte // the syslog message; nil with built set: unsendable
+	msg  []byte // the syslog message; nil once done: unsendable
 	done bool   // msg was built
 }
 
@@ -98,7 +98,6 @@ type item struct {
 // goroutine; Run runs once.
 type Forwarder struct {
 	cfg     Config
-	fac     int
 	log     *slog.Logger
 	queue   chan item
 	b       *builder
@@ -174,7 +173,7 @@ func New(cfg Config) (*Forwarder, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return &Forwarder{
-		cfg: cfg, fac: fac, log: log,
+		cfg: cfg, log: log,
 		queue: make(chan item, cfg.QueueSize),
 		b:     newBuilder(fac, cfg.Hostname, cfg.PID, cfg.MaxMessage),
 		ackCh: make(chan struct{}),
@@ -338,7 +337,7 @@ func (f *Forwarder) session(ctx context.Context, carry []item) ([]item, error) {
 	return f.stream(ctx, conn, carry)
 }
 
-// build makes it's syslog message, once.
+// build makes the record's syslog message, once.
 func (f *Forwarder) build(it *item) {
 	if it.done {
 		return
