@@ -177,3 +177,33 @@ func BenchmarkMessage(b *testing.B) {
 		bl.message(line)
 	}
 }
+
+// FuzzShorten: whatever the record and the limit, shorten gives nil or a JSON object within the
+// limit that keeps the identity keys and carries the marker.
+func FuzzShorten(f *testing.F) {
+	f.Add(bigStart(1, 3, 50), 300)
+	f.Add([]byte(`{"timestamp":"t","argv":["a","b"],"x":{"y":"zzzzzzzzzzzzzzzzzzzzzzzzzz"}}`), 60)
+	f.Add([]byte(`{"a":"\u00e9\u00e9\u00e9\u00e9","b":[]}`), 30)
+	f.Fuzz(func(t *testing.T, line []byte, limit int) {
+		limit = 100 + int(uint(limit)%5000)
+		if !json.Valid(line) {
+			return
+		}
+		out := shorten(line, limit)
+		if out == nil {
+			return
+		}
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil || len(out) > limit || m["forward_truncated"] != true {
+			t.Fatalf("shorten(%q, %d) = %q: %v", line, limit, out, err)
+		}
+		var orig map[string]any
+		if json.Unmarshal(line, &orig) == nil {
+			for k := range kept {
+				if v, ok := orig[k]; ok && fmt.Sprint(m[k]) != fmt.Sprint(v) {
+					t.Fatalf("%s changed: %v -> %v", k, v, m[k])
+				}
+			}
+		}
+	})
+}

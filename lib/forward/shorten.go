@@ -177,10 +177,13 @@ func shorten(line []byte, limit int) []byte {
 	}
 	for _, f := range []string{"argv_truncated", "exe_truncated", "cwd_truncated"} {
 		if flags[f] && !have[f] {
-			out = append(out, `,"`+f+`":true`...)
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = append(out, `"`+f+`":true`...)
 		}
 	}
-	if len(ms) > 0 {
+	if len(out) > 1 {
 		out = append(out, ',')
 	}
 	out = append(out, marker...)
