@@ -370,7 +370,7 @@ func TestCollectorDown(t *testing.T) {
 
 // TestCollectorRefusesStrangers: the shipped permittedPeer turns away a host whose certificate, from
 // the same CA, bears another name, and one with no certificate: nothing of theirs reaches a file,
-// and over relp+tls nothing is acknowledged.
+// and nothing is counted as delivered (tls: the forwarder waits for the refusal TLS 1.3 sends late).
 func TestCollectorRefusesStrangers(t *testing.T) {
 	c := collector(t)
 	noLeak(t)
@@ -391,7 +391,7 @@ func TestCollectorRefusesStrangers(t *testing.T) {
 	}
 	time.Sleep(3 * time.Second)
 	for _, r := range runs {
-		if strings.HasSuffix(r.host, "relp-tls") && r.Acked() != 0 {
+		if r.Acked() != 0 {
 			t.Errorf("%s: %d records acknowledged", r.host, r.Acked())
 		}
 		if s := r.Stats(); s.LastError == "" {

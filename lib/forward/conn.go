@@ -1,9 +1,11 @@
 package forward
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -62,5 +64,21 @@ func (f *Forwarder) dial(ctx context.Context) (net.Conn, error) {
 		conn.Close()
 		return nil, fmt.Errorf("tls handshake: %w", err)
 	}
+	if f.cfg.Protocol == TLS && tconn.ConnectionState().Version >= tls.VersionTLS13 {
+		// In TLS 1.3 the client's handshake ends before the server has checked the client's
+		// certificate: a collector that refuses it (permittedPeer) says so a round trip later.
+		// Syslog has no acknowledgements, so wait for that here rather than count records
+		// written into a refused session as delivered. (RELP's open answer does this for relp+tls.)
+		tconn.SetReadDeadline(time.Now().Add(refusalWait))
+		_, err := tconn.Read(make([]byte, 1))
+		tconn.SetReadDeadline(time.Time{})
+		if ne, ok := err.(net.Error); err == nil || !ok || !ne.Timeout() {
+			conn.Close()
+			return nil, fmt.Errorf("collector refused the session: %v", cmp.Or(err, errors.New("it wrote")))
+		}
+	}
 	return tconn, nil
 }
+
+// refusalWait is how long a new TLS 1.3 syslog session waits for the collector to refuse it.
+const refusalWait = 300 * time.Millisecond
