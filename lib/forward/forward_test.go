@@ -104,20 +104,22 @@ func relpServer(t *testing.T, sessions int, answer func(session, n int) string, 
 					break
 				}
 				ev := relpEvent{session: s, cmd: fr.cmd, txnr: fr.txnr}
+				if fr.cmd == "syslog" {
+					n++
+					ev.event = eventOf(t, fr.data)
+				}
+				ch <- ev // before the answer: the test reads the channel once the client is done
 				switch fr.cmd {
 				case "open":
 					data := "200 OK\nrelp_version=0\nrelp_software=fake\ncommands=syslog"
 					fmt.Fprintf(conn, "%d rsp %d %s\n", fr.txnr, len(data), data)
 				case "syslog":
-					n++
-					ev.event = eventOf(t, fr.data)
 					if a := answer(s, n); a != "" {
 						fmt.Fprintf(conn, "%d rsp %d %s\n", fr.txnr, len(a), a)
 					}
 				case "close":
 					fmt.Fprintf(conn, "%d rsp 0\n", fr.txnr)
 				}
-				ch <- ev
 				if fr.cmd == "close" || closeAfter(s, n) {
 					break
 				}
