@@ -168,6 +168,12 @@ func run(n, runs, window int) error {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
 			go func() { f.Run(ctx); close(done) }()
+			for t := time.Now(); !f.Stats().Connected; time.Sleep(time.Millisecond) { // rates of a session, not of its setup
+				if time.Since(t) > 10*time.Second {
+					cancel()
+					return fmt.Errorf("%s: not connected after 10 s: %s", p, f.Stats().LastError)
+				}
+			}
 			c0, r0, t0 := cpu(), c.CPU(), time.Now()
 			for i, r := range recs {
 				if err := f.Send(ctx, uint64(i+1), r); err != nil {
