@@ -136,12 +136,11 @@ func rec(marker string, n, argBytes int) []byte {
 }
 
 func eventID(t *testing.T, line []byte) string {
-	f := record.NewFinder("event_id")
-	if err := f.Find(line); err != nil {
+	v, _ := record.NewView("event_id")
+	if err := v.Load(line); err != nil {
 		t.Fatalf("collector line is not a record: %v: %.200q", err, line)
 	}
-	s, _ := record.String(f.Vals[0])
-	return s
+	return v.String(v.Col("event_id"))
 }
 
 // TestCollectorBytes sends ordinary, 100 KiB and odd records over every protocol to the shipped

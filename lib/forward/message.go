@@ -28,11 +28,16 @@ type builder struct {
 	prefix []byte // "<PRI>1 "
 	host   []byte // " HOSTNAME precd PROCID "
 	max    int
-	find   *record.Finder
+	view   *record.View
+	ts, rt record.Col
 }
 
 func newBuilder(facility int, hostname string, pid, max int) *builder {
-	b := &builder{max: max, find: record.NewFinder("timestamp", "record_type")}
+	view, err := record.NewView("timestamp", "record_type")
+	if err != nil {
+		panic(err) // both are fields of the table
+	}
+	b := &builder{max: max, view: view, ts: view.Col("timestamp"), rt: view.Col("record_type")}
 	b.prefix = strconv.AppendInt([]byte{'<'}, int64(facility*8+severityInfo), 10)
 	b.prefix = append(b.prefix, ">1 "...)
 	procID := "-"
@@ -52,8 +57,8 @@ func (b *builder) message(line []byte) (msg []byte, shortened bool) {
 	}
 	ts, typ := []byte("-"), []byte("-")
 	rawTS, rawType := fields(line)
-	if rawTS == nil && rawType == nil && b.find.Find(line) == nil {
-		rawTS, rawType = b.find.Vals[0], b.find.Vals[1]
+	if rawTS == nil && rawType == nil && b.view.Load(line) == nil {
+		rawTS, rawType = b.view.Raw(b.ts), b.view.Raw(b.rt)
 	}
 	if t := timestamp(rawTS); t != nil {
 		ts = t

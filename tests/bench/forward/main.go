@@ -231,9 +231,9 @@ func run(n, runs, window int) error {
 
 // ts is the record's timestamp with the fraction cut to microseconds, as lib/forward sends it.
 func ts(r []byte) string {
-	f := record.NewFinder("timestamp")
-	f.Find(r)
-	s, _ := record.String(f.Vals[0])
+	v, _ := record.NewView("timestamp")
+	v.Load(r)
+	s := v.String(v.Col("timestamp"))
 	if i := strings.IndexByte(s, '.'); i >= 0 && len(s) > i+7 {
 		z := strings.IndexAny(s[i:], "Z+-")
 		s = s[:i+7] + s[i+z:]
