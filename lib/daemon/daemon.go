@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/prec-dev/prec/lib/bpfexec"
+	"github.com/prec-dev/prec/lib/config"
 	"github.com/prec-dev/prec/lib/logio"
 	"github.com/prec-dev/prec/lib/record"
 	"golang.org/x/sys/unix"
@@ -32,12 +33,12 @@ type Options struct {
 }
 
 type daemon struct {
-	cfg   *Config
+	cfg   *config.Config
 	log   *slog.Logger
 	probe *bpfexec.Probe
 	w     *logio.Writer
 	files logFiles
-	rules *rules
+	rules *config.Rules
 	procs map[uint32]*proc
 	names *names
 
@@ -63,7 +64,7 @@ type daemon struct {
 }
 
 // Run records until ctx is done, then drains what the kernel sent, flushes and returns nil.
-func Run(ctx context.Context, cfg *Config, opt Options) error {
+func Run(ctx context.Context, cfg *config.Config, opt Options) error {
 	if err := bpfexec.Check(); err != nil {
 		return err
 	}
@@ -78,9 +79,7 @@ func Run(ctx context.Context, cfg *Config, opt Options) error {
 		return fmt.Errorf("write %s: %w", d.files.lock.Name(), err)
 	}
 	d.enc = json.NewEncoder(&d.buf)
-	if d.rules, err = compileRules(cfg); err != nil {
-		return err
-	}
+	d.rules = cfg.Rules
 	runID, _ := strconv.ParseUint(d.prefix, 10, 64)
 	if d.w, err = logio.NewWriter(cfg.Compress, cfg.Level, runID); err != nil {
 		return err
@@ -140,7 +139,7 @@ func pollInterval(flush time.Duration) time.Duration {
 }
 
 // argsMax is how much argv the kernel must copy for max_args arguments of max_arg_length bytes.
-func argsMax(cfg *Config) uint32 {
+func argsMax(cfg *config.Config) uint32 {
 	n := cfg.MaxArgs * (cfg.MaxArgLength + 1)
 	if n > bpfexec.MaxArgs || n <= 0 {
 		return bpfexec.MaxArgs
@@ -465,7 +464,7 @@ func (d *daemon) exec(e *bpfexec.Exec) error {
 	d.nextID++
 	r.EventID = d.prefix + "-" + strconv.FormatUint(d.nextID, 10)
 	d.line = r.AppendJSON(d.line[:0])
-	keep := d.rules.keep(d.line, r.Source)
+	keep := d.rules.Keep(d.line, r.Source)
 	if !keep {
 		d.nextID-- // ids stay dense: a filtered exec takes none
 		r.EventID = ""
@@ -575,7 +574,7 @@ func (d *daemon) fail(e *bpfexec.Exec) error {
 	r.Compat32 = h.Flags.Has(bpfexec.FCompat)
 	d.buf.Reset()
 	d.buf.Write(r.AppendJSON(d.buf.AvailableBuffer()))
-	if !d.rules.keep(d.buf.Bytes(), r.Source) {
+	if !d.rules.Keep(d.buf.Bytes(), r.Source) {
 		return nil
 	}
 	d.buf.WriteByte('\n')

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/prec-dev/prec/lib/bpfexec"
+	"github.com/prec-dev/prec/lib/config"
 	"github.com/prec-dev/prec/lib/logio"
 )
 
@@ -19,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite testdata/golden.*.jsonl from th
 func TestGolden(t *testing.T) {
 	for name, text := range goldenConfigs {
 		t.Run(name, func(t *testing.T) {
-			cfg, err := load(write(t, text), false)
+			cfg, err := config.Load(writeConfig(t, text))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,13 +42,11 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func oldRecords(t *testing.T, cfg *Config) []byte {
+func oldRecords(t *testing.T, cfg *config.Config) []byte {
 	d := &daemon{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)), procs: map[uint32]*proc{}, names: newNames(),
 		prefix: "20261201120000", monoOff: monoOff}
+	d.rules = cfg.Rules
 	var err error
-	if d.rules, err = compileRules(cfg); err != nil {
-		t.Fatal(err)
-	}
 	if d.w, err = logio.NewWriter(logio.Plain, 0, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -85,13 +84,13 @@ func oldRecords(t *testing.T, cfg *Config) []byte {
 
 // BenchmarkExecEnd: one exec and its exit through the mapping, encoding and the writer.
 func BenchmarkExecEnd(b *testing.B) {
-	cfg, err := load(filepath.Join(b.TempDir(), "none"), false)
+	cfg, err := config.Load(filepath.Join(b.TempDir(), "none"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	d := &daemon{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)), procs: map[uint32]*proc{}, names: newNames(),
 		prefix: "20261201120000", monoOff: monoOff}
-	d.rules, _ = compileRules(cfg)
+	d.rules = cfg.Rules
 	d.w, _ = logio.NewWriter(logio.Plain, 0, 1)
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR|os.O_APPEND, 0)
 	if err != nil {
@@ -114,4 +113,13 @@ func BenchmarkExecEnd(b *testing.B) {
 			d.w.Flush()
 		}
 	}
+}
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "precd.conf")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
