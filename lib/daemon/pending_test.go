@@ -12,8 +12,8 @@ func TestUnwritten(t *testing.T) {
 	u.add(record.TypeEnd, "t2", "write x: read-only file system")
 	u.add(record.TypeFail, "t3", "")
 	u.add(record.TypeStart, "t4", "")
-	if u.starts != 2 || u.ends != 1 || u.fails != 1 || u.count() != 4 || u.from != "t1" || u.to != "t4" ||
-		u.reason != "write x: no space left on device" {
+	if u.Starts != 2 || u.Ends != 1 || u.Fails != 1 || u.count() != 4 || u.From != "t1" || u.To != "t4" ||
+		u.Reason != "write x: no space left on device" {
 		t.Errorf("%+v", u)
 	}
 }
