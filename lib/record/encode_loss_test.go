@@ -28,3 +28,22 @@ func TestLossAppendJSON(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkLossAppendJSON(b *testing.B) {
+	l := Loss{Timestamp: "2026-12-01T12:00:00.123456789Z", User: "root", Group: "root", Comm: "precd", Exe: "precd",
+		Argv: []string{"precd", "loss"}, Argc: 2, Source: SourceSystem, RecordType: TypeLoss, LostSamples: 7,
+		LostSamplesTotal: 70, LostStarts: 3, LostEnds: 2, LostFails: 1, LostForks: 1}
+	var buf []byte
+	b.Run("AppendJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = l.AppendJSON(buf[:0])
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			json.Marshal(&l)
+		}
+	})
+}
