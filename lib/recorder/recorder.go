@@ -168,7 +168,7 @@ func processKey(pid uint32, startBoot uint64) string {
 }
 
 // argv splits the NUL-separated arguments, applies max_args and max_arg_length, and keeps a lossless
-// copy when an argument is not UTF-8.
+// copy when an argument is not UTF-8 (rare: only then is the list walked twice).
 func (r *Recorder) argv(e *bpfexec.Exec, s *record.Start) {
 	args := e.Args
 	if n := len(args); n > 0 && args[n-1] == 0 {
@@ -179,27 +179,38 @@ func (r *Recorder) argv(e *bpfexec.Exec, s *record.Start) {
 	if len(e.Args) == 0 {
 		return
 	}
-	var raw [][]byte
+	s.Argv = make([]string, 0, min(bytes.Count(args, []byte{0})+1, r.cfg.MaxArgs))
 	valid := true
-	for _, a := range bytes.Split(args, []byte{0}) {
-		if len(s.Argv) == r.cfg.MaxArgs {
+	r.eachArg(args, s, func(a []byte) {
+		valid = valid && utf8.Valid(a)
+		s.Argv = append(s.Argv, validUTF8(a))
+	})
+	if !valid {
+		s.ArgvRaw = make([]string, 0, len(s.Argv))
+		r.eachArg(args, s, func(a []byte) {
+			s.ArgvRaw = append(s.ArgvRaw, base64.StdEncoding.EncodeToString(a))
+		})
+	}
+}
+
+// eachArg calls f with each argument of args (NUL-separated) cut to max_arg_length, the first
+// max_args of them, and sets s.ArgvTruncated when it cut any.
+func (r *Recorder) eachArg(args []byte, s *record.Start, f func([]byte)) {
+	for n := 0; ; n++ {
+		a, rest, more := bytes.Cut(args, []byte{0})
+		if n == r.cfg.MaxArgs {
 			s.ArgvTruncated = true
-			break
+			return
 		}
 		if len(a) > r.cfg.MaxArgLength {
 			a = a[:r.cfg.MaxArgLength]
 			s.ArgvTruncated = true
 		}
-		raw = append(raw, a)
-		if !utf8.Valid(a) {
-			valid = false
+		f(a)
+		if !more {
+			return
 		}
-		s.Argv = append(s.Argv, validUTF8(a))
-	}
-	if !valid {
-		for _, a := range raw {
-			s.ArgvRaw = append(s.ArgvRaw, base64.StdEncoding.EncodeToString(a))
-		}
+		args = rest
 	}
 }
 
