@@ -41,10 +41,18 @@ func loadConfig(t testing.TB, text string) *config.Config {
 	return cfg
 }
 
+// rootOnly names what os/user named on the machine that recorded the golden files: uid and gid 0
+// root, 4242 nothing.
+type rootOnly struct{}
+
+func (rootOnly) User(uid uint32) string  { return map[uint32]string{0: "root"}[uid] }
+func (rootOnly) Group(gid uint32) string { return map[uint32]string{0: "root"}[gid] }
+
 // fixedClock: wall time monoOff ns after the epoch when the monotonic clock reads 0.
 func fixedClock() Options {
 	return Options{
 		Prefix: "20261201120000",
+		Names:  rootOnly{},
 		Now:    func() time.Time { return time.Unix(0, monoOff) },
 		Mono:   func() int64 { return 0 },
 	}
@@ -72,7 +80,7 @@ func feed(t testing.TB, r *Recorder, evs []ev) {
 
 // TestGolden: goldenEvents through the recorder give, byte for byte, the records in
 // testdata/golden.<config>.jsonl, which were written by the daemon's mapping before the recorder
-// was split out of it (commit "daemon: golden records …"; names from os/user: root and no name).
+// was split out of it (commit "daemon: golden records …", with os/user's names, as rootOnly gives).
 func TestGolden(t *testing.T) {
 	for name, text := range goldenConfigs {
 		t.Run(name, func(t *testing.T) {
