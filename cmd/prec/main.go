@@ -12,7 +12,7 @@ import (
 
 	"github.com/prec-dev/prec/lib/cli"
 	"github.com/prec-dev/prec/lib/cli/fmtflags"
-	"github.com/prec-dev/prec/lib/daemon"
+	"github.com/prec-dev/prec/lib/config"
 	"github.com/prec-dev/prec/lib/filter"
 	"github.com/prec-dev/prec/lib/format"
 	"github.com/prec-dev/prec/lib/join"
@@ -71,9 +71,8 @@ func run(args []string, std cli.Stdio) int {
 }
 
 // logPath is the log_path of precd's configuration at path (the default log when there is no file).
-// It is prec's one use of lib/daemon, which links cilium/ebpf and TOML: with lib/config, this line
-// becomes config.LogPath.
-var logPath = daemon.LogPath
+// lib/config links no BPF: prec builds for any platform.
+var logPath = config.LogPath
 
 // Plan is the list of stages for the flags: the same ones, with the same options, that the shell
 // pipeline prec-cat | prec-join | prec-filter | prec-fmt runs.

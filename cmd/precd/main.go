@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/prec-dev/prec/lib/cli"
+	"github.com/prec-dev/prec/lib/config"
 	"github.com/prec-dev/prec/lib/daemon"
 )
 
@@ -49,7 +50,7 @@ func run(args []string, std cli.Stdio) int {
 		if len(rest) > 0 {
 			return cli.Usagef("unexpected argument %q", rest[0])
 		}
-		cfg, err := daemon.LoadConfig(string(opt.Config))
+		cfg, err := config.Load(string(opt.Config))
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,7 @@
-package daemon
+// Package config is precd's configuration: the TOML file, its defaults and validation, the trust
+// check on the file, the default paths, and the filter rules compiled. It links no BPF, so prec can
+// read the log path from it on any platform.
+package config
 
 import (
 	"errors"
@@ -12,8 +15,8 @@ import (
 	"github.com/prec-dev/prec/lib/logio"
 )
 
-// DefaultConfigPath is where precd and prec look for the configuration.
-const DefaultConfigPath = "/etc/prec/precd.conf"
+// DefaultPath is where precd and prec look for the configuration.
+const DefaultPath = "/etc/prec/precd.conf"
 
 // DefaultLogPath is the log when the configuration names none.
 const DefaultLogPath = "/var/log/prec/prec.log"
@@ -39,17 +42,18 @@ type Config struct {
 
 	Level int           `toml:"-"` // CompressLevel, defaulted
 	Flush time.Duration `toml:"-"`
+	Rules *Rules        `toml:"-"` // user_only, filter_default and filter, compiled
 }
 
 var legacyKeys = []string{"include_uids", "exclude_uids", "include_gids", "exclude_gids", "include_users",
 	"exclude_users", "include_groups", "exclude_groups", "include_exe_prefixes", "exclude_exe_prefixes"}
 
-// LoadConfig reads the TOML file at path; a missing file means all defaults. Any unknown key or
+// Load reads the TOML file at path; a missing file means all defaults. Any unknown key or
 // invalid value is an error naming the key and the value.
 // The file, and every directory above it, must be owned by root (or by the user precd runs as) and
 // not writable by group or others (see checkTrusted): whoever can write it chooses the log and the
 // rules that hide commands.
-func LoadConfig(path string) (*Config, error) { return load(path, true) }
+func Load(path string) (*Config, error) { return load(path, true) }
 
 func load(path string, trusted bool) (*Config, error) {
 	c := &Config{}
@@ -151,9 +155,11 @@ func (c *Config) normalize() error {
 	if c.MaxPending < 0 {
 		return fmt.Errorf("invalid max_pending_bytes: %d (bytes, more than 0)", c.MaxPending)
 	}
-	if _, err := compileRules(c); err != nil {
+	rules, err := compileRules(c)
+	if err != nil {
 		return err
 	}
+	c.Rules = rules
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package daemon
+package config
 
 import (
 	"os"
@@ -19,7 +19,7 @@ func write(t *testing.T, text string) string {
 }
 
 func TestDefaults(t *testing.T) {
-	c, err := LoadConfig(filepath.Join(t.TempDir(), "missing.conf"))
+	c, err := Load(filepath.Join(t.TempDir(), "missing.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestDefaults(t *testing.T) {
 		c.RingBufferSize != 8<<20 {
 		t.Errorf("defaults: %+v", c)
 	}
-	c, _ = LoadConfig(write(t, "compress = \" GZ \"\n"))
+	c, _ = Load(write(t, "compress = \" GZ \"\n"))
 	if c.Compress != "gz" || c.Level != -1 {
 		t.Errorf("gz: %q level %d", c.Compress, c.Level)
 	}
@@ -53,7 +53,7 @@ func TestExample(t *testing.T) {
 	if n < 14 {
 		t.Fatalf("only %d settings found in the example", n)
 	}
-	c, err := LoadConfig(write(t, strings.Join(lines, "\n")))
+	c, err := Load(write(t, strings.Join(lines, "\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestErrors(t *testing.T) {
 		`ring_buffer_size = 65537`:               `invalid ring_buffer_size: 65537`,
 		`log_path = `:                            `line 1`,
 	} {
-		_, err := LoadConfig(write(t, text+"\n"))
+		_, err := Load(write(t, text+"\n"))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", text, err, want)
 		}
@@ -96,73 +96,26 @@ func TestErrors(t *testing.T) {
 }
 
 func TestRules(t *testing.T) {
-	c, err := LoadConfig(write(t, `filter_default = "deny"
+	c, err := Load(write(t, `filter_default = "deny"
 filter = ["-argv~=secret", "+uid>=1000", "+record_type=fail"]
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, _ := compileRules(c)
+	rs := c.Rules
 	for line, want := range map[string]bool{
 		`{"uid":1000,"argv":["ls"],"record_type":"start"}`:            true,
 		`{"uid":1000,"argv":["echo","secret"],"record_type":"start"}`: false, // first match wins
 		`{"uid":0,"argv":["ls"],"record_type":"start"}`:               false, // default deny
 		`{"uid":0,"argv":["nope"],"record_type":"fail"}`:              true,
 	} {
-		if got := rs.keep([]byte(line), "system"); got != want {
+		if got := rs.Keep([]byte(line), "system"); got != want {
 			t.Errorf("%s: %v, want %v", line, got, want)
 		}
 	}
-	rs.userOnly = true
-	if rs.keep([]byte(`{"uid":1000,"argv":["ls"],"record_type":"start"}`), "system") {
+	rs.UserOnly = true
+	if rs.Keep([]byte(`{"uid":1000,"argv":["ls"],"record_type":"start"}`), "system") {
 		t.Error("user_only let a system record through")
-	}
-}
-
-func TestSourceAndTTY(t *testing.T) {
-	for _, c := range []struct {
-		ppid        uint32
-		tty, ptty   bool
-		pcomm, pexe string
-		want        string
-	}{
-		{100, true, true, "bash", "/usr/bin/bash", "user"},
-		{100, false, true, "zsh", "", "user"},
-		{100, true, false, "make", "/usr/bin/make", "system"},
-		{100, false, false, "bash", "/usr/bin/bash", "system"},
-		{1, true, true, "bash", "", "system"},
-		{100, true, true, "x", "/bin/DASH", "user"},
-	} {
-		if got := source(c.ppid, c.tty, c.ptty, c.pcomm, c.pexe); got != c.want {
-			t.Errorf("%+v: %s", c, got)
-		}
-	}
-	if ttyName(136, 0, "pts0") != "/dev/pts/0" || ttyName(137, 3, "") != "/dev/pts/259" || ttyName(4, 1, "tty1") != "/dev/tty1" || ttyName(0, 0, "x") != "" {
-		t.Error("ttyName")
-	}
-	if ttyNr(136, 0) != 34816 || ttyNr(136, 300) != 34816|(300&0xff)|(256<<12) {
-		t.Error("ttyNr")
-	}
-}
-
-// TestLockAndPrefix: a held lock refuses a second daemon; restarts within one second still get new,
-// increasing event_id prefixes.
-func TestLockAndPrefix(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "sub", "prec.log")
-	var prev string
-	for i := 0; i < 3; i++ {
-		f, prefix, err := lockLog(log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := lockLog(log); err == nil || !strings.Contains(err.Error(), "already running") {
-			t.Errorf("second lock: %v", err)
-		}
-		if prefix <= prev || len(prefix) != 14 {
-			t.Errorf("prefix %s after %s", prefix, prev)
-		}
-		prev = prefix
-		f.Close()
 	}
 }
 
@@ -170,7 +123,7 @@ func TestLockAndPrefix(t *testing.T) {
 // and its mode; one in a sticky world-writable directory (/tmp) is accepted.
 func TestUntrustedConfig(t *testing.T) {
 	good := write(t, "compress = \"gz\"\n")
-	if _, err := LoadConfig(good); err != nil {
+	if _, err := Load(good); err != nil {
 		t.Fatalf("a file only its owner writes: %v", err)
 	}
 	for _, tc := range []struct {
@@ -215,9 +168,9 @@ func TestUntrustedConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.setup(t)
-			_, err := LoadConfig(p)
+			_, err := Load(p)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("LoadConfig(%s) = %v, want an error with %q", p, err, tc.want)
+				t.Fatalf("Load(%s) = %v, want an error with %q", p, err, tc.want)
 			}
 			if !strings.Contains(err.Error(), "precd.conf") {
 				t.Errorf("the error does not name the file: %v", err)
@@ -226,5 +179,26 @@ func TestUntrustedConfig(t *testing.T) {
 				t.Errorf("prec reads the log path of any file it can read: %v", err)
 			}
 		})
+	}
+}
+
+func TestMaxPendingConfig(t *testing.T) {
+	dir := t.TempDir()
+	for conf, want := range map[string]string{
+		"":                          "",
+		"max_pending_bytes = 4096":  "",
+		"max_pending_bytes = -1":    "invalid max_pending_bytes: -1",
+		"max_pending_bytes = \"x\"": "max_pending_bytes",
+	} {
+		path := filepath.Join(dir, "precd.conf")
+		os.WriteFile(path, []byte(conf+"\n"), 0o600)
+		c, err := Load(path)
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%q: %v, want %q", conf, err, want)
+			continue
+		}
+		if err == nil && (conf == "" && c.MaxPending != 64<<20 || conf != "" && c.MaxPending != 4096) {
+			t.Errorf("%q: max_pending_bytes %d", conf, c.MaxPending)
+		}
 	}
 }

@@ -1,8 +1,6 @@
-package daemon
+package recorder
 
 import (
-	"bytes"
-	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -10,7 +8,7 @@ import (
 	"time"
 )
 
-// proc is what precd knows of a live process: its current image, and the start record written for
+// proc is what the recorder knows of a live process: its current image, and the start record written for
 // it, if any.
 type proc struct {
 	pid        uint32
@@ -32,46 +30,34 @@ func (p *proc) is(startBoot uint64) bool {
 	return p.startBoot == startBoot
 }
 
-// scanProc fills the table from /proc once at startup, so that processes started before precd are
-// named as parents. This is the only time precd reads /proc.
-func scanProc(procs map[uint32]*proc) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return
+// Names looks up account names by id; "" when there is none.
+type Names interface {
+	User(uid uint32) string
+	Group(gid uint32) string
+}
+
+// SystemNames looks names up with os/user (/etc/passwd, /etc/group, or NSS with cgo).
+type SystemNames struct{}
+
+// User returns the name of uid, or "".
+func (SystemNames) User(uid uint32) string {
+	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+		return u.Username
 	}
-	for _, e := range entries {
-		pid, err := strconv.ParseUint(e.Name(), 10, 32)
-		if err != nil {
-			continue
-		}
-		dir := filepath.Join("/proc", e.Name())
-		stat, err := os.ReadFile(dir + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 20 {
-			continue
-		}
-		ticks, err := strconv.ParseUint(f[19], 10, 64) // field 22: starttime
-		if err != nil {
-			continue
-		}
-		p := &proc{pid: uint32(pid), startBoot: ticks * tickNs, approx: true}
-		p.exe, _ = os.Readlink(dir + "/exe")
-		if b, err := os.ReadFile(dir + "/cmdline"); err == nil {
-			p.cmdline = strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
-		}
-		procs[uint32(pid)] = p
+	return ""
+}
+
+// Group returns the name of gid, or "".
+func (SystemNames) Group(gid uint32) string {
+	if g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10)); err == nil {
+		return g.Name
 	}
+	return ""
 }
 
 // names caches user and group names by id for a minute, so that renamed accounts show up.
 type names struct {
+	look          Names
 	users, groups map[uint32]cached
 }
 
@@ -82,16 +68,15 @@ type cached struct {
 
 const nameTTL = time.Minute
 
-func newNames() *names { return &names{users: map[uint32]cached{}, groups: map[uint32]cached{}} }
+func newNames(look Names) *names {
+	return &names{look: look, users: map[uint32]cached{}, groups: map[uint32]cached{}}
+}
 
 func (n *names) user(uid uint32, now time.Time) string {
 	if c, ok := n.users[uid]; ok && now.Sub(c.at) < nameTTL {
 		return c.name
 	}
-	name := ""
-	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
-		name = u.Username
-	}
+	name := n.look.User(uid)
 	n.users[uid] = cached{name, now}
 	return name
 }
@@ -100,10 +85,7 @@ func (n *names) group(gid uint32, now time.Time) string {
 	if c, ok := n.groups[gid]; ok && now.Sub(c.at) < nameTTL {
 		return c.name
 	}
-	name := ""
-	if g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10)); err == nil {
-		name = g.Name
-	}
+	name := n.look.Group(gid)
 	n.groups[gid] = cached{name, now}
 	return name
 }

@@ -1,4 +1,4 @@
-package daemon
+package config
 
 import (
 	"fmt"
@@ -7,21 +7,22 @@ import (
 	"github.com/prec-dev/prec/lib/query"
 )
 
-// rule is one filter rule: allow or deny what its query matches.
-type rule struct {
-	allow bool
-	q     *query.Query
+// Rule is one filter rule: allow or deny what its query matches.
+type Rule struct {
+	Allow bool
+	Query *query.Query
 }
 
-type rules struct {
-	userOnly bool
-	list     []rule
-	allow    bool // filter_default
+// Rules decide which start and fail records precd keeps. They are safe for concurrent use.
+type Rules struct {
+	UserOnly bool
+	List     []Rule
+	Allow    bool // filter_default: what no rule matches
 }
 
 // compileRules compiles the filter rules; errors name the rule by its index.
-func compileRules(c *Config) (*rules, error) {
-	rs := &rules{userOnly: c.UserOnly, allow: c.FilterDefault != "deny"}
+func compileRules(c *Config) (*Rules, error) {
+	rs := &Rules{UserOnly: c.UserOnly, Allow: c.FilterDefault != "deny"}
 	for i, r := range c.Filter {
 		t := strings.TrimSpace(r)
 		if t == "" {
@@ -38,21 +39,21 @@ func compileRules(c *Config) (*rules, error) {
 		if err != nil {
 			return nil, fmt.Errorf("invalid filter rule at index %d: %w", i, err)
 		}
-		rs.list = append(rs.list, rule{allow: t[0] == '+', q: q})
+		rs.List = append(rs.List, Rule{Allow: t[0] == '+', Query: q})
 	}
 	return rs, nil
 }
 
-// keep decides for a start or fail record (its JSON, and its source): user_only first, then the first
+// Keep decides for a start or fail record (its JSON, and its source): user_only first, then the first
 // rule whose query matches, else filter_default.
-func (rs *rules) keep(line []byte, source string) bool {
-	if rs.userOnly && source != "user" {
+func (rs *Rules) Keep(line []byte, source string) bool {
+	if rs.UserOnly && source != "user" {
 		return false
 	}
-	for _, r := range rs.list {
-		if ok, _ := r.q.Match(line); ok {
-			return r.allow
+	for _, r := range rs.List {
+		if ok, _ := r.Query.Match(line); ok {
+			return r.Allow
 		}
 	}
-	return rs.allow
+	return rs.Allow
 }
