@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -38,6 +39,7 @@ type Writer struct {
 
 	cur      []byte // records of the unit being built
 	curLines int
+	unitMax  int // uncompressed bytes a unit holds at most
 
 	queue   []*unit // sealed, not written yet (replays first)
 	held    int     // bytes in queue
@@ -50,6 +52,12 @@ type Writer struct {
 	end     int64  // where our last unit ended in f; -1: nothing written to f yet
 	tornAt  int64  // where a unit cut short began, when ftruncate failed; -1 if none
 	newline bool   // plain: the file ends inside a line
+	born    time.Time
+
+	rotSize   int64
+	rotAge    time.Duration
+	rotate    func() (*os.File, error)
+	rotFailed bool // until the next Flush
 
 	// Truncated, when set, is called when the file turns out to be shorter than what was written
 	// to it (copytruncate): size is its size, end where the last unit ended. The units of the
@@ -68,7 +76,7 @@ func NewWriter(compress string, level int, runID uint64) (*Writer, error) {
 	if err := CheckLevel(compress, level); err != nil {
 		return nil, err
 	}
-	w := &Writer{compress: compress, level: level, runID: runID, end: -1, tornAt: -1}
+	w := &Writer{compress: compress, level: level, runID: runID, end: -1, tornAt: -1, unitMax: UnitBytes}
 	switch compress {
 	case Zstd:
 		zw, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
@@ -157,6 +165,7 @@ func (w *Writer) SetFile(f *os.File) {
 		}
 	}
 	w.f, w.end, w.tornAt = f, -1, -1
+	w.born = born(f)
 	w.recycle(w.last)
 	w.last = nil
 	w.newline = w.compress == Plain && f != nil && !endsLine(f)
@@ -174,9 +183,61 @@ func endsLine(f *os.File) bool {
 	return err != nil || b[0] == '\n'
 }
 
+// born is when f was created, as far as the file system says (statx's btime), or else now.
+func born(f *os.File) time.Time {
+	var st unix.Statx_t
+	if f == nil || unix.Statx(int(f.Fd()), "", unix.AT_EMPTY_PATH, unix.STATX_BTIME, &st) != nil || st.Mask&unix.STATX_BTIME == 0 {
+		return time.Now()
+	}
+	return time.Unix(st.Btime.Sec, int64(st.Btime.Nsec))
+}
+
 func sameFile(a, b *os.File) bool {
 	var sa, sb unix.Stat_t
 	return unix.Fstat(int(a.Fd()), &sa) == nil && unix.Fstat(int(b.Fd()), &sb) == nil && sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
+// SetRotation makes the writer call rotate between units: before a unit that would take the file
+// past size bytes, or once the file was created age ago or more (0: no such limit); a file holding
+// nothing takes any unit. rotate renames the file away and returns the one to append to from then
+// on; the writer closes the old one. Before rotate the file is synced (a failure is Flush's error,
+// and the unit stays in memory); when rotate fails, units go on to the current file and the next
+// Flush tries again. With a size, a unit holds at most a quarter of it uncompressed (a sixteenth in
+// plain logs): a file stops within one unit of size.
+func (w *Writer) SetRotation(size int64, age time.Duration, rotate func() (*os.File, error)) {
+	w.rotSize, w.rotAge, w.rotate = size, age, rotate
+	w.unitMax = UnitBytes
+	if size > 0 {
+		n := size / 4
+		if w.compress == Plain {
+			n = size / 16
+		}
+		w.unitMax = int(min(max(n, 4<<10), UnitBytes))
+	}
+}
+
+func (w *Writer) rotateDue(size int64, n int) bool {
+	if w.rotate == nil || w.rotFailed || size == 0 {
+		return false
+	}
+	if w.newline {
+		n++
+	}
+	return w.rotSize > 0 && size+int64(n) > w.rotSize || w.rotAge > 0 && time.Since(w.born) >= w.rotAge
+}
+
+// rotateNow syncs the file, whose last unit is complete, and has rotate move it away.
+func (w *Writer) rotateNow() error {
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("sync before rotating: %w", err)
+	}
+	f, err := w.rotate()
+	if err != nil || f == nil {
+		w.rotFailed = true
+		return nil
+	}
+	w.SetFile(f)
+	return nil
 }
 
 // File returns the file units go to, or nil.
@@ -188,7 +249,7 @@ func (w *Writer) Write(line []byte) error {
 	if len(line) > UnitBytes {
 		return fmt.Errorf("record of %d bytes (at most %d)", len(line), UnitBytes)
 	}
-	if len(w.cur)+len(line) > UnitBytes {
+	if len(w.cur)+len(line) > w.unitMax {
 		w.seal()
 	}
 	w.cur = append(w.cur, line...)
@@ -207,7 +268,7 @@ func (w *Writer) Pending() bool { return len(w.queue) > 0 }
 // fails it returns the error and keeps the unit that failed and those after it for the next Flush;
 // the file holds no part of a unit that failed (it is truncated back where ftruncate can).
 func (w *Writer) Flush() error {
-	w.flushed = false
+	w.flushed, w.rotFailed = false, false
 	if err := w.drain(); err != nil {
 		return err // the unit being built joins the queue when it is full, or on a later Flush
 	}
@@ -219,10 +280,16 @@ func (w *Writer) Flush() error {
 
 func (w *Writer) drain() error {
 	for len(w.queue) > 0 {
-		if err := w.check(); err != nil {
+		size, err := w.check()
+		if err != nil {
 			return err
 		}
 		u := w.queue[0]
+		if w.rotateDue(size, len(u.b)) {
+			if err := w.rotateNow(); err != nil {
+				return err
+			}
+		}
 		if err := w.put(u); err != nil {
 			return err
 		}
@@ -243,20 +310,21 @@ func (w *Writer) drain() error {
 }
 
 // check runs before each write: it finishes a truncation that failed before, and notices a file
-// truncated under us (copytruncate), which queues the latest Flush's units again.
-func (w *Writer) check() error {
+// truncated under us (copytruncate), which queues the latest Flush's units again. It returns the
+// file's size.
+func (w *Writer) check() (int64, error) {
 	if w.f == nil {
-		return errors.New("no log file open")
+		return 0, errors.New("no log file open")
 	}
 	fd := int(w.f.Fd())
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return err
+		return 0, err
 	}
 	if w.tornAt >= 0 {
 		if st.Size > w.tornAt {
 			if err := unix.Ftruncate(fd, w.tornAt); err != nil {
-				return err
+				return 0, err
 			}
 			st.Size = w.tornAt
 		}
@@ -271,7 +339,7 @@ func (w *Writer) check() error {
 			w.replayLast()
 		}
 	}
-	return nil
+	return st.Size, nil
 }
 
 // put writes u with one write(2); when that fails, the file is truncated back to where u began.
