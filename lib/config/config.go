@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,10 +41,16 @@ type Config struct {
 	FailedExecs    *bool  `toml:"failed_execs"`       // record failed execs (default true)
 	FailedExecs32  bool   `toml:"failed_execs_32bit"` // also 32-bit ones (raw syscall hooks)
 	MaxPending     int    `toml:"max_pending_bytes"`  // records held in memory while the log cannot be written
+	RotateSize     string `toml:"rotate_size"`        // precd rotates the log past this size ("100MiB"); "": never
+	RotateAge      string `toml:"rotate_age"`         // ... or once the file is this old (Go duration); "": never
+	RotateKeep     int    `toml:"rotate_keep"`        // rotated files kept besides the current one (default 5)
 
 	Level int           `toml:"-"` // CompressLevel, defaulted
 	Flush time.Duration `toml:"-"`
 	Rules *Rules        `toml:"-"` // user_only, filter_default and filter, compiled
+
+	RotateBytes int64         `toml:"-"` // RotateSize in bytes; 0: no size limit
+	RotateEvery time.Duration `toml:"-"` // RotateAge; 0: no age limit
 }
 
 var legacyKeys = []string{"include_uids", "exclude_uids", "include_gids", "exclude_gids", "include_users",
@@ -154,6 +162,38 @@ func (c *Config) normalize() error {
 	}
 	if c.MaxPending < 0 {
 		return fmt.Errorf("invalid max_pending_bytes: %d (bytes, more than 0)", c.MaxPending)
+	}
+	if sz := strings.TrimSpace(c.RotateSize); sz != "" {
+		num, unit := sz, int64(1)
+		for _, u := range []struct {
+			s string
+			n int64
+		}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}} {
+			if v, ok := strings.CutSuffix(sz, u.s); ok {
+				num, unit = strings.TrimSpace(v), u.n
+				break
+			}
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n <= 0 || n > math.MaxInt64/unit || n*unit < 64<<10 {
+			return fmt.Errorf("invalid rotate_size: %q (at least 64KiB, with a unit: KiB, MiB, GiB, or KB, MB, GB; e.g. \"100MiB\")", c.RotateSize)
+		}
+		c.RotateBytes = n * unit
+	}
+	if c.RotateAge != "" {
+		d, err := time.ParseDuration(c.RotateAge)
+		if err != nil || d < time.Minute {
+			return fmt.Errorf("invalid rotate_age: %q (a duration of at least 1m, e.g. \"24h\")", c.RotateAge)
+		}
+		c.RotateEvery = d
+	}
+	switch {
+	case c.RotateKeep != 0 && c.RotateBytes == 0 && c.RotateEvery == 0:
+		return fmt.Errorf("rotate_keep = %d needs rotate_size or rotate_age (precd rotates only when one is set)", c.RotateKeep)
+	case c.RotateKeep == 0:
+		c.RotateKeep = 5
+	case c.RotateKeep < 1 || c.RotateKeep > 1000:
+		return fmt.Errorf("invalid rotate_keep: %d (files kept besides the current one, 1..1000)", c.RotateKeep)
 	}
 	rules, err := compileRules(c)
 	if err != nil {

@@ -76,6 +76,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) error {
 		return err
 	}
 	d.w.SetFile(f)
+	if cfg.RotateBytes > 0 || cfg.RotateEvery > 0 {
+		d.files.rotateBy(d.w, cfg.RotateBytes, cfg.RotateEvery, cfg.RotateKeep, d.log)
+	}
 	d.w.Truncated = func(size, end int64) {
 		d.log.Info("log truncated under precd (copytruncate?): writing its last flush again", "log", cfg.LogPath, "size", size, "was", end)
 	}
