@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -238,5 +239,58 @@ func TestRotationNeverReplaces(t *testing.T) {
 	s.suffix(t, "after the failed rotation", s.read(t), 1)
 	if _, err := os.Stat(s.log); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRotateByFailing: a rotation that cannot be done is logged once, not at every flush, and the
+// records go on to the current file; logrotate's names next to the log are warned about.
+func TestRotateByFailing(t *testing.T) {
+	s := newFileSet(t, logio.Zstd, []int{1})
+	os.Mkdir(filepath.Join(s.dir, "prec.log.2"), 0o750)
+	os.WriteFile(filepath.Join(s.dir, "prec.log.3.gz"), nil, 0o640)
+	dir, _, err := openDir(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	l := &logFiles{dirPath: s.dir, name: "prec.log", dir: dir}
+	f, err := l.openLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs bytes.Buffer
+	w, _ := logio.NewWriter(logio.Zstd, 3, 9)
+	w.SetFile(f)
+	l.rotateBy(w, 64<<10, 0, 3, slog.New(slog.NewTextHandler(&msgs, nil)))
+	if !strings.Contains(msgs.String(), "prec.log.3.gz") {
+		t.Errorf("no warning about logrotate's names:\n%s", msgs.String())
+	}
+	before := s.read(t)
+	var all strings.Builder
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 1000 { // records that do not compress much: 200 KB of zstd
+		var pad strings.Builder
+		for range 10 {
+			fmt.Fprintf(&pad, "%016x", rnd.Uint64())
+		}
+		line := fmt.Sprintf(`{"record_type":"start","i":%d,"pad":"%s"}`+"\n", i, pad.String())
+		w.Write([]byte(line))
+		all.WriteString(line)
+		if i%100 == 99 {
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	w.Close()
+	if n := strings.Count(msgs.String(), "cannot rotate the log"); n != 1 {
+		t.Errorf("%d warnings of a failed rotation, want 1:\n%s", n, msgs.String())
+	}
+	if st, _ := os.Stat(s.log); st.Size() <= 64<<10 {
+		t.Errorf("the log holds %d bytes: the records did not go on to it", st.Size())
+	}
+	os.Remove(filepath.Join(s.dir, "prec.log.3.gz"))
+	if got := s.read(t); got != before+all.String() {
+		t.Errorf("read %d bytes after the failed rotations, want the %d before and the %d written", len(got), len(before), all.Len())
 	}
 }
