@@ -162,6 +162,33 @@ func (l *logFiles) rotate(keep int) (*os.File, error) {
 	return f, nil
 }
 
+// logrotateFor returns the files of logrotate's configuration under etc (logrotate.conf,
+// logrotate.d/*) with an entry whose path or glob names log.
+func logrotateFor(etc, log string) []string {
+	files, _ := filepath.Glob(filepath.Join(etc, "logrotate.d", "*"))
+	var out []string
+	for _, f := range append([]string{filepath.Join(etc, "logrotate.conf")}, files...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+	lines:
+		for _, l := range strings.Split(string(b), "\n") {
+			head, _, ok := strings.Cut(l, "{")
+			if !ok || strings.HasPrefix(strings.TrimSpace(l), "#") {
+				continue
+			}
+			for _, p := range strings.Fields(head) {
+				if m, _ := filepath.Match(strings.Trim(p, `"'`), log); m {
+					out = append(out, f)
+					break lines
+				}
+			}
+		}
+	}
+	return out
+}
+
 // rotateBy makes w rotate the log past size bytes or age (either 0: no such limit), keeping keep
 // files besides the current one. It first closes the gaps a crash in a rotation left, and warns
 // when logrotate seems to rotate the same log. A rotation that fails is logged, and the writer goes
@@ -178,6 +205,9 @@ func (l *logFiles) rotateBy(w *logio.Writer, size int64, age time.Duration, keep
 	if len(foreign) > 0 {
 		log.Warn("rotated files that precd did not name are next to the log: do not rotate it with logrotate too when rotate_size or rotate_age is set",
 			"log", path, "files", strings.Join(foreign, ","))
+	}
+	if conf := logrotateFor("/etc", path); len(conf) > 0 {
+		log.Warn("logrotate rotates this log too: remove its entry or unset rotate_size and rotate_age, not both", "log", path, "logrotate", strings.Join(conf, ","))
 	}
 	failed := ""
 	w.SetRotation(size, age, func() (*os.File, error) {

@@ -294,3 +294,25 @@ func TestRotateByFailing(t *testing.T) {
 		t.Errorf("read %d bytes after the failed rotations, want the %d before and the %d written", len(got), len(before), all.Len())
 	}
 }
+
+func TestLogrotateFor(t *testing.T) {
+	etc := t.TempDir()
+	os.Mkdir(filepath.Join(etc, "logrotate.d"), 0o755)
+	os.WriteFile(filepath.Join(etc, "logrotate.conf"), []byte("weekly\n/var/log/wtmp {\n\tmonthly\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(etc, "logrotate.d", "prec"), []byte("# /var/log/prec/prec.log {\n/var/log/prec/prec.log {\n\tdaily\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(etc, "logrotate.d", "glob"), []byte("/var/log/other.log \"/srv/log/*.log\" {\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(etc, "logrotate.d", "commented"), []byte("#/srv/log/x.log {\n"), 0o644)
+	for _, c := range []struct{ log, want string }{
+		{"/var/log/prec/prec.log", "prec"},
+		{"/srv/log/x.log", "glob"},
+		{"/var/log/elsewhere/prec.log", ""},
+	} {
+		var got []string
+		for _, f := range logrotateFor(etc, c.log) {
+			got = append(got, filepath.Base(f))
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s: %v, want %q", c.log, got, c.want)
+		}
+	}
+}
