@@ -40,6 +40,13 @@ import (
 // gone are those of the oldest files, which this rotation removes anyway. A crash after step 4
 // leaves no log: the next precd creates it. The next precd also closes the gaps (step 1 alone)
 // before it writes; so does every rotation.
+//
+// Other orders break this: removing log.keep before log.(keep+1) leaves a hole among the records
+// kept; renaming the log first, or ascending, would have to replace a name (a file lost); copying
+// instead of renaming shows records twice after a crash. The units the writer holds go to the new
+// file only, after the rename: none is in two files. On power loss, the file was synced before the
+// renames, and the directory is synced after them. A reader listing the set while a rotation runs
+// can still open a name after it moved (as with logrotate); it reads whole once it is done.
 
 // numberedRe matches the names precd gives rotated files: the log's name, a dot and a number.
 var numberedRe = regexp.MustCompile(`^\.([1-9][0-9]{0,8})$`)
