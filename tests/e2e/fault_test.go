@@ -41,8 +41,16 @@ func loop(t *testing.T, marker string) (stop func() int) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
+	stopped := false
+	t.Cleanup(func() { // a test that fails before stop must not leave the loop running
+		if !stopped {
+			c.Process.Kill()
+			c.Wait()
+		}
+	})
 	return func() int {
 		t.Helper()
+		stopped = true
 		os.WriteFile(filepath.Join(dir, "stop"), nil, 0o644)
 		if err := c.Wait(); err != nil {
 			t.Fatal(err)
