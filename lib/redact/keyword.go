@@ -215,9 +215,10 @@ func better(a, b []string) bool {
 
 // scanner finds, in one pass over an argument, which rules have a keyword in it.
 type scanner struct {
-	pairs   [1 << 16 / 64]uint64 // (first, second) folded byte pairs that start some keyword
-	byFirst [256][]int32         // keyword indexes by folded first byte
-	kws     []kw
+	pairs [1 << 16 / 64]uint64 // (first, second) folded byte pairs that start some keyword
+	list  []uint16             // by pair: 1 + index in lists, or 0
+	lists [][]int32            // keyword indexes that start with one pair
+	kws   []kw
 }
 
 type kw struct {
@@ -241,8 +242,21 @@ func (sc *scanner) add(lit string, rule int, kind kwKind) {
 		i = len(sc.kws)
 		sc.kws = append(sc.kws, kw{lit: lit})
 		p := uint16(lit[0])<<8 | uint16(lit[1])
-		sc.pairs[p>>6] |= 1 << (p & 63)
-		sc.byFirst[lit[0]] = append(sc.byFirst[lit[0]], int32(i))
+		for _, c0 := range caseVariants(lit[0]) {
+			for _, c1 := range caseVariants(lit[1]) {
+				q := uint16(c0)<<8 | uint16(c1)
+				sc.pairs[q>>6] |= 1 << (q & 63)
+			}
+		}
+		if sc.list == nil {
+			sc.list = make([]uint16, 1<<16)
+		}
+		if sc.list[p] == 0 {
+			sc.lists = append(sc.lists, nil)
+			sc.list[p] = uint16(len(sc.lists))
+		}
+		l := &sc.lists[sc.list[p]-1]
+		*l = append(*l, int32(i))
 	}
 	switch kind {
 	case kwMain:
@@ -261,12 +275,12 @@ func (sc *scanner) scan(a []byte) (main, after, scope mask) {
 		return
 	}
 	for i := 0; i+1 < len(a); i++ {
-		c := lower[a[i]]
-		p := uint16(c)<<8 | uint16(lower[a[i+1]])
+		p := uint16(a[i])<<8 | uint16(a[i+1])
 		if sc.pairs[p>>6]&(1<<(p&63)) == 0 {
 			continue
 		}
-		for _, k := range sc.byFirst[c] {
+		p = uint16(lower[a[i]])<<8 | uint16(lower[a[i+1]])
+		for _, k := range sc.lists[sc.list[p]-1] {
 			w := &sc.kws[k]
 			if hasFoldPrefix(a[i:], w.lit) {
 				main.or(&w.main)
@@ -278,11 +292,18 @@ func (sc *scanner) scan(a []byte) (main, after, scope mask) {
 	return
 }
 
+func caseVariants(c byte) []byte {
+	if 'a' <= c && c <= 'z' {
+		return []byte{c, c - 'a' + 'A'}
+	}
+	return []byte{c}
+}
+
 func hasFoldPrefix(a []byte, lit string) bool {
 	if len(a) < len(lit) {
 		return false
 	}
-	for j := 0; j < len(lit); j++ {
+	for j := 2; j < len(lit); j++ { // the pair matched already
 		if lower[a[j]] != lit[j] {
 			return false
 		}
