@@ -46,7 +46,7 @@ var defaults = []string{
 	// --password S3cret inside a shell command string (sh -c, ssh host '…').
 	`(?i)(?:^|[\s;&|(])` + flagName + `\s+` + shellValue,
 	// scheme://user:S3cret@host: the password of a URL (git, curl, psql, mongodb, redis, amqp, …).
-	`(?i)\b[a-z][a-z0-9+.-]*://[^/?#\s:@'"]*:(?P<secret>[^/?#\s'"]*)@`,
+	`://[^/?#\s:@'"]*:(?P<secret>[^/?#\s'"]*)@`,
 	// Authorization: Bearer T / Basic B / token T, Proxy-Authorization: (curl -H, wget --header,
 	// git -c http.extraHeader=…): the credentials after the scheme word.
 	`(?i)(?:proxy-)?authorization:\s*(?:(?:bearer|basic|token|bot|digest|negotiate|ntlm|apikey|sso-key|aws4-hmac-sha256)\s+)?(?P<secret>[^\s'"][^'"\r\n]*)`,
@@ -58,28 +58,28 @@ var defaults = []string{
 	`(?s)-----BEGIN[A-Z ]*PRIVATE KEY(?: BLOCK)?-----(?P<secret>.*?)(?:-----END|$)`,
 
 	// Token shapes, wherever they appear; the prefix stays, to tell what kind of token was hidden.
-	`\bgh[pousr]_(?P<secret>[A-Za-z0-9]{20,})`,                                      // GitHub
-	`\bgithub_pat_(?P<secret>[A-Za-z0-9_]{20,})`,                                    // GitHub fine-grained
-	`\bgl(?:pat|ptt|dt|rt|cbt|oas|soat|ffct)-(?P<secret>[A-Za-z0-9_-]{20,})`,        // GitLab
-	`\bxox[abposre]-(?P<secret>[A-Za-z0-9-]{10,})`,                                  // Slack
-	`\bxapp-(?P<secret>[0-9]-[A-Za-z0-9-]{10,})`,                                    // Slack app
+	`gh[pousr]_(?P<secret>[A-Za-z0-9]{20,})`,                                        // GitHub
+	`github_pat_(?P<secret>[A-Za-z0-9_]{20,})`,                                      // GitHub fine-grained
+	`gl(?:pat|ptt|dt|rt|cbt|oas|soat|ffct)-(?P<secret>[A-Za-z0-9_-]{20,})`,          // GitLab
+	`xox[abposre]-(?P<secret>[A-Za-z0-9-]{10,})`,                                    // Slack
+	`xapp-(?P<secret>[0-9]-[A-Za-z0-9-]{10,})`,                                      // Slack app
 	`hooks\.slack\.com/(?:services|workflows|triggers)/(?P<secret>[A-Za-z0-9/_-]+)`, // Slack webhook
 	`discord(?:app)?\.com/api/webhooks/[0-9]+/(?P<secret>[A-Za-z0-9_-]+)`,           // Discord webhook
-	`\beyJ[A-Za-z0-9_-]{2,}\.(?P<secret>eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)`,         // JWT: payload, signature
-	`\b(?:[rs]k|whsec)_(?:live|test)_(?P<secret>[A-Za-z0-9]{10,})`,                  // Stripe
-	`\bAIza(?P<secret>[A-Za-z0-9_-]{35})`,                                           // Google API key
-	`\bya29\.(?P<secret>[A-Za-z0-9_-]{20,})`,                                        // Google OAuth access token
-	`\bGOCSPX-(?P<secret>[A-Za-z0-9_-]{20,})`,                                       // Google OAuth client secret
+	`eyJ[A-Za-z0-9_-]{2,}\.(?P<secret>eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)`,           // JWT: payload, signature
+	`(?:[rs]k|whsec)_(?:live|test)_(?P<secret>[A-Za-z0-9]{10,})`,                    // Stripe
+	`AIza(?P<secret>[A-Za-z0-9_-]{35})`,                                             // Google API key
+	`ya29\.(?P<secret>[A-Za-z0-9_-]{20,})`,                                          // Google OAuth access token
+	`GOCSPX-(?P<secret>[A-Za-z0-9_-]{20,})`,                                         // Google OAuth client secret
 	`\bsk-(?:proj-|ant-|svcacct-|admin-)?(?P<secret>[A-Za-z0-9_-]{32,})`,            // OpenAI, Anthropic
-	`\bhf_(?P<secret>[A-Za-z0-9]{30,})`,                                             // Hugging Face
-	`\bnpm_(?P<secret>[A-Za-z0-9]{36})`,                                             // npm
-	`\bpypi-(?P<secret>AgE[A-Za-z0-9_-]{50,})`,                                      // PyPI
-	`\bAGE-SECRET-KEY-1(?P<secret>[0-9A-Z]{58})`,                                    // age
-	`\bhv[sbr]\.(?P<secret>[A-Za-z0-9_-]{20,})`,                                     // HashiCorp Vault
-	`\bdo[opr]_v1_(?P<secret>[a-f0-9]{64})`,                                         // DigitalOcean
-	`\bdckr_pat_(?P<secret>[A-Za-z0-9_-]{20,})`,                                     // Docker Hub
-	`\bshp(?:at|ca|pa|ss)_(?P<secret>[a-fA-F0-9]{32})`,                              // Shopify
-	`\bSG\.(?P<secret>[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})`,                        // SendGrid
+	`hf_(?P<secret>[A-Za-z0-9]{30,})`,                                               // Hugging Face
+	`npm_(?P<secret>[A-Za-z0-9]{36})`,                                               // npm
+	`pypi-(?P<secret>AgE[A-Za-z0-9_-]{50,})`,                                        // PyPI
+	`AGE-SECRET-KEY-1(?P<secret>[0-9A-Z]{58})`,                                      // age
+	`hv[sbr]\.(?P<secret>[A-Za-z0-9_-]{20,})`,                                       // HashiCorp Vault
+	`do[opr]_v1_(?P<secret>[a-f0-9]{64})`,                                           // DigitalOcean
+	`dckr_pat_(?P<secret>[A-Za-z0-9_-]{20,})`,                                       // Docker Hub
+	`shp(?:at|ca|pa|ss)_(?P<secret>[a-fA-F0-9]{32})`,                                // Shopify
+	`SG\.(?P<secret>[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})`,                          // SendGrid
 	`(?i)[?&]sig=(?P<secret>[^&\s'"]+)`,                                             // Azure SAS signature
 
 	// Program-specific flags, where a short flag means a password only for that program.
@@ -100,15 +100,15 @@ var defaults = []string{
 	`[exe=sqlcmd,bcp,osql,isql,tsql,ipmitool after=^-P$] ` + whole, // sqlcmd -P S3cret, ipmitool -P
 	`[exe=smbclient,rpcclient,smbcacls,smbcquotas,smbget,smbtree,smbmap,net after=^(?:-U|--user)$] (?s)^[^%]*%(?P<secret>.+)$`,
 	`[exe=smbclient,rpcclient,smbcacls,smbcquotas,smbget,smbtree,smbmap,net] (?s)^(?:-U|--user=)[^%]*%(?P<secret>.+)$`,
-	`[exe=openssl] (?s)^pass:(?P<secret>.+)$`,                                // openssl -passin pass:S3cret
-	`[exe=openssl after=^-k$] ` + whole,                                      // openssl enc -k S3cret
-	`[exe=ssh-keygen after=^-[NP]$] ` + whole,                                // ssh-keygen -N NEW -P OLD
-	`[exe=zip,unzip,zipcloak after=^-P$] ` + whole,                           // zip -P S3cret
-	`[exe=7z,7za,7zr,7zz,rar,unrar] (?s)^-p(?P<secret>.+)$`,                  // 7z -pS3cret
-	`[exe=*freerdp*] (?is)^/(?:p|gp):(?P<secret>.+)$`,                        // xfreerdp /p:S3cret
-	`[exe=rdesktop,az after=^-p$] ` + whole,                                  // rdesktop -p S3cret, az login -p S3cret
-	`[exe=useradd,usermod after=^-p$] ` + whole,                              // useradd -p HASH
-	`[exe=aws after=(?i)^aws_(?:secret_access_key|session_token)$] ` + whole, // aws configure set aws_secret_access_key S
+	`[exe=openssl] (?s)^pass:(?P<secret>.+)$`,                                 // openssl -passin pass:S3cret
+	`[exe=openssl after=^-k$] ` + whole,                                       // openssl enc -k S3cret
+	`[exe=ssh-keygen after=^-[NP]$] ` + whole,                                 // ssh-keygen -N NEW -P OLD
+	`[exe=zip,unzip,zipcloak after=^-P$] ` + whole,                            // zip -P S3cret
+	`[exe=7z,7za,7zr,7zz,rar,unrar] (?s)^-p(?P<secret>.+)$`,                   // 7z -pS3cret
+	`[exe=xfreerdp*,wlfreerdp*,sdl-freerdp*] (?is)^/(?:p|gp):(?P<secret>.+)$`, // xfreerdp /p:S3cret
+	`[exe=rdesktop,az after=^-p$] ` + whole,                                   // rdesktop -p S3cret, az login -p S3cret
+	`[exe=useradd,usermod after=^-p$] ` + whole,                               // useradd -p HASH
+	`[exe=aws after=(?i)^aws_(?:secret_access_key|session_token)$] ` + whole,  // aws configure set aws_secret_access_key S
 	`[exe=nmcli after=^(?:password|psk|wifi-sec\.psk|802-11-wireless-security\.psk)$] ` + whole,
 	`[exe=sqlplus,sqlldr,expdp,impdp,exp,imp,rman,dgmgrl] (?s)^[^/@\s]+/(?P<secret>[^@]+)`, // sqlplus scott/tiger@db
 	`[after=^-(?:src|dest|new)?(?:store|key)pass$] ` + whole,                               // keytool -storepass S3cret

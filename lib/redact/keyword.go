@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -14,9 +15,9 @@ import (
 // flag with those is not redacted: no program reads `--to\u212Aen` as `--token`.
 
 const (
-	maxSet    = 64 // strings kept in a derived set before it is given up as unknown
-	maxClass  = 8  // a character class up to this many (folded) bytes is expanded
-	minKwLen  = 2  // a keyword shorter than this filters nothing
+	maxSet    = 128 // strings kept in a derived set before it is given up as unknown
+	maxClass  = 8   // a character class up to this many (folded) bytes is expanded
+	minKwLen  = 2   // a keyword shorter than this filters nothing
 	maxRules  = 256
 	maskWords = maxRules / 64
 )
@@ -46,85 +47,149 @@ var lower = func() (t [256]byte) {
 // keywords returns the lowercase strings one of which every match of re contains, or nil when no
 // such set of strings of at least minKwLen bytes is known.
 func keywords(re *syntax.Regexp) []string {
-	s := required(re)
-	if s == nil || minLen(s) < minKwLen {
+	in := analyze(re)
+	var best []string
+	for _, s := range [][]string{in.match, in.prefix, in.suffix, in.exact} {
+		if useful(s) && better(s, best) {
+			best = s
+		}
+	}
+	if best == nil || minLen(best) < minKwLen {
 		return nil
 	}
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return slices.Compact(s)
+	best = slices.Clone(best)
+	slices.Sort(best)
+	return slices.Compact(best)
 }
 
-// exact returns every string re can match (lowercased), or nil when that set is unknown or too big.
-// An empty, non-nil result is impossible: a regexp matching only "" yields [""].
-func exact(re *syntax.Regexp) []string {
+// info is what every match of a regexp is known to be made of (Russ Cox's trigram analysis, with
+// whole strings): each set is nil when unknown or bigger than maxSet, and holds lowercase strings.
+type info struct {
+	exact  []string // all the strings it matches
+	prefix []string // every match starts with one of these
+	suffix []string // every match ends with one of these
+	match  []string // every match contains one of these
+}
+
+func exactInfo(s []string) info { return info{exact: s, prefix: s, suffix: s, match: s} }
+
+func analyze(re *syntax.Regexp) info {
 	switch re.Op {
 	case syntax.OpLiteral:
 		var b strings.Builder
 		for _, r := range re.Rune {
 			if r >= 0x80 {
 				if re.Flags&syntax.FoldCase != 0 {
-					return nil
+					return info{}
 				}
 				b.WriteRune(r)
 				continue
 			}
 			b.WriteByte(lower[r])
 		}
-		return []string{b.String()}
+		return exactInfo([]string{b.String()})
 	case syntax.OpCharClass:
 		var out []string
 		for i := 0; i+1 < len(re.Rune); i += 2 {
 			lo, hi := re.Rune[i], re.Rune[i+1]
 			if hi >= 0x80 || hi-lo >= maxClass*2 {
-				return nil
+				return info{}
 			}
 			for r := lo; r <= hi; r++ {
-				c := string(lower[r])
-				if !slices.Contains(out, c) {
+				if c := string(lower[r]); !slices.Contains(out, c) {
 					out = append(out, c)
 				}
 			}
 			if len(out) > maxClass {
-				return nil
+				return info{}
 			}
 		}
 		if len(out) == 0 {
-			return nil
+			return info{}
 		}
-		return out
+		return exactInfo(out)
 	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
 		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
-		return []string{""}
+		return exactInfo([]string{""})
 	case syntax.OpCapture:
-		return exact(re.Sub[0])
+		return analyze(re.Sub[0])
 	case syntax.OpQuest:
-		s := exact(re.Sub[0])
-		if s == nil || len(s) >= maxSet {
-			return nil
+		x := analyze(re.Sub[0])
+		if x.exact == nil || len(x.exact) >= maxSet {
+			return info{}
 		}
-		return append(slices.Clone(s), "")
+		return exactInfo(append(slices.Clone(x.exact), ""))
+	case syntax.OpPlus:
+		x := analyze(re.Sub[0])
+		return info{prefix: x.prefix, suffix: x.suffix, match: x.match}
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			x := analyze(re.Sub[0])
+			return info{prefix: x.prefix, suffix: x.suffix, match: x.match}
+		}
+		return info{}
 	case syntax.OpConcat:
-		acc := []string{""}
+		acc := exactInfo([]string{""})
 		for _, sub := range re.Sub {
-			acc = product(acc, exact(sub))
-			if acc == nil {
-				return nil
-			}
+			acc = concat(acc, analyze(sub))
 		}
 		return acc
 	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			s := exact(sub)
-			if s == nil || len(out)+len(s) > maxSet {
-				return nil
+		var out info
+		for i, sub := range re.Sub {
+			x := analyze(sub)
+			if i == 0 {
+				out = x
+				continue
 			}
-			out = append(out, s...)
+			out.exact = union(out.exact, x.exact)
+			out.prefix = union(out.prefix, x.prefix)
+			out.suffix = union(out.suffix, x.suffix)
+			out.match = union(out.match, x.match)
 		}
 		return out
 	}
-	return nil
+	return info{}
+}
+
+func concat(x, y info) info {
+	var r info
+	r.exact = product(x.exact, y.exact)
+	switch {
+	case x.exact != nil && y.prefix != nil:
+		r.prefix = product(x.exact, y.prefix)
+	case x.exact != nil:
+		r.prefix = x.exact
+	default:
+		r.prefix = x.prefix
+	}
+	if !useful(r.prefix) && useful(x.prefix) {
+		r.prefix = x.prefix
+	}
+	switch {
+	case y.exact != nil && x.suffix != nil:
+		r.suffix = product(x.suffix, y.exact)
+	case y.exact != nil:
+		r.suffix = y.exact
+	default:
+		r.suffix = y.suffix
+	}
+	if !useful(r.suffix) && useful(y.suffix) {
+		r.suffix = y.suffix
+	}
+	for _, s := range [][]string{x.match, y.match, product(x.suffix, y.prefix), r.exact, r.prefix, r.suffix} {
+		if useful(s) && better(s, r.match) {
+			r.match = s
+		}
+	}
+	return r
+}
+
+func union(a, b []string) []string {
+	if a == nil || b == nil || len(a)+len(b) > maxSet {
+		return nil
+	}
+	return append(slices.Clone(a), b...)
 }
 
 func product(a, b []string) []string {
@@ -134,63 +199,16 @@ func product(a, b []string) []string {
 	out := make([]string, 0, len(a)*len(b))
 	for _, x := range a {
 		for _, y := range b {
-			out = append(out, x+y)
+			if z := x + y; !slices.Contains(out, z) {
+				out = append(out, z)
+			}
 		}
 	}
 	return out
 }
 
-// required returns a set of strings one of which every match of re contains, or nil.
-func required(re *syntax.Regexp) []string {
-	if s := exact(re); s != nil {
-		return s
-	}
-	switch re.Op {
-	case syntax.OpCapture, syntax.OpPlus:
-		return required(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return required(re.Sub[0])
-		}
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			s := required(sub)
-			if s == nil || len(out)+len(s) > maxSet {
-				return nil
-			}
-			out = append(out, s...)
-		}
-		return out
-	case syntax.OpConcat:
-		// Runs of children with exact sets multiply into one candidate; any other child ends a run
-		// and is a candidate itself. The best candidate is kept.
-		var best []string
-		consider := func(s []string) {
-			if s != nil && better(s, best) {
-				best = s
-			}
-		}
-		run := []string{""}
-		for _, sub := range re.Sub {
-			if s := exact(sub); s != nil {
-				if p := product(run, s); p != nil {
-					run = p
-					continue
-				}
-				consider(run)
-				run = s
-				continue
-			}
-			consider(run)
-			run = []string{""}
-			consider(required(sub))
-		}
-		consider(run)
-		return best
-	}
-	return nil
-}
+// useful: a set that filters anything (a known set without "").
+func useful(s []string) bool { return s != nil && minLen(s) > 0 }
 
 func minLen(s []string) int {
 	n := -1
@@ -202,11 +220,13 @@ func minLen(s []string) int {
 	return n
 }
 
+// better: a's shortest string is longer than b's (up to 8 bytes; past that, fewer strings scan
+// faster), or as long, and a has fewer strings.
 func better(a, b []string) bool {
 	if b == nil {
 		return true
 	}
-	la, lb := min(minLen(a), 8), min(minLen(b), 8) // past 8 bytes, fewer strings scan faster
+	la, lb := min(minLen(a), 8), min(minLen(b), 8)
 	if la != lb {
 		return la > lb
 	}
@@ -215,17 +235,23 @@ func better(a, b []string) bool {
 
 // scanner finds, in one pass over an argument, which rules have a keyword in it.
 type scanner struct {
-	pairs [1 << 16 / 64]uint64 // (first, second) folded byte pairs that start some keyword
-	list  []uint16             // by pair: 1 + index in lists, or 0
-	lists [][]int32            // keyword indexes that start with one pair
+	pairs [1 << 16 / 64]uint64 // (first, second) byte pairs, in every case, that start some keyword
+	list  []int32              // by folded pair: the trie node for those two bytes, or 0
+	nodes []node               // a trie of the keywords past their first two bytes; 0 is unused
 	kws   []kw
+}
+
+// node is a trie node: its children by (folded) byte, and the keyword that ends here.
+type node struct {
+	labels []byte
+	kids   []int32
+	kw     int32 // 1 + index in kws, or 0
 }
 
 type kw struct {
 	lit   string
 	main  mask // rules whose regexp needs this keyword
 	after mask // rules whose after= regexp needs it
-	scope mask // rules whose exe= globs need it
 }
 
 type kwKind int
@@ -233,7 +259,6 @@ type kwKind int
 const (
 	kwMain kwKind = iota
 	kwAfter
-	kwScope
 )
 
 func (sc *scanner) add(lit string, rule int, kind kwKind) {
@@ -241,7 +266,6 @@ func (sc *scanner) add(lit string, rule int, kind kwKind) {
 	if i < 0 {
 		i = len(sc.kws)
 		sc.kws = append(sc.kws, kw{lit: lit})
-		p := uint16(lit[0])<<8 | uint16(lit[1])
 		for _, c0 := range caseVariants(lit[0]) {
 			for _, c1 := range caseVariants(lit[1]) {
 				q := uint16(c0)<<8 | uint16(c1)
@@ -249,28 +273,42 @@ func (sc *scanner) add(lit string, rule int, kind kwKind) {
 			}
 		}
 		if sc.list == nil {
-			sc.list = make([]uint16, 1<<16)
+			sc.list = make([]int32, 1<<16)
+			sc.nodes = make([]node, 1)
 		}
+		p := uint16(lit[0])<<8 | uint16(lit[1])
 		if sc.list[p] == 0 {
-			sc.lists = append(sc.lists, nil)
-			sc.list[p] = uint16(len(sc.lists))
+			sc.list[p] = sc.newNode()
 		}
-		l := &sc.lists[sc.list[p]-1]
-		*l = append(*l, int32(i))
+		n := sc.list[p]
+		for j := 2; j < len(lit); j++ {
+			k := slices.Index(sc.nodes[n].labels, lit[j])
+			if k < 0 {
+				c := sc.newNode()
+				sc.nodes[n].labels = append(sc.nodes[n].labels, lit[j])
+				sc.nodes[n].kids = append(sc.nodes[n].kids, c)
+				k = len(sc.nodes[n].kids) - 1
+			}
+			n = sc.nodes[n].kids[k]
+		}
+		sc.nodes[n].kw = int32(i) + 1
 	}
 	switch kind {
 	case kwMain:
 		sc.kws[i].main.set(rule)
 	case kwAfter:
 		sc.kws[i].after.set(rule)
-	case kwScope:
-		sc.kws[i].scope.set(rule)
 	}
 }
 
-// scan returns the rules with a keyword of their regexp in a, those with one of their after= regexp,
-// and those with one of their exe= globs.
-func (sc *scanner) scan(a []byte) (main, after, scope mask) {
+func (sc *scanner) newNode() int32 {
+	sc.nodes = append(sc.nodes, node{})
+	return int32(len(sc.nodes) - 1)
+}
+
+// scan returns the rules with a keyword of their regexp in a, and those with one of their after=
+// regexp.
+func (sc *scanner) scan(a []byte) (main, after mask) {
 	if len(sc.kws) == 0 {
 		return
 	}
@@ -279,14 +317,21 @@ func (sc *scanner) scan(a []byte) (main, after, scope mask) {
 		if sc.pairs[p>>6]&(1<<(p&63)) == 0 {
 			continue
 		}
-		p = uint16(lower[a[i]])<<8 | uint16(lower[a[i+1]])
-		for _, k := range sc.lists[sc.list[p]-1] {
-			w := &sc.kws[k]
-			if hasFoldPrefix(a[i:], w.lit) {
+		n := &sc.nodes[sc.list[uint16(lower[a[i]])<<8|uint16(lower[a[i+1]])]]
+		for j := i + 2; ; j++ {
+			if n.kw != 0 {
+				w := &sc.kws[n.kw-1]
 				main.or(&w.main)
 				after.or(&w.after)
-				scope.or(&w.scope)
 			}
+			if j == len(a) {
+				break
+			}
+			k := bytes.IndexByte(n.labels, lower[a[j]])
+			if k < 0 {
+				break
+			}
+			n = &sc.nodes[n.kids[k]]
 		}
 	}
 	return
@@ -297,16 +342,4 @@ func caseVariants(c byte) []byte {
 		return []byte{c, c - 'a' + 'A'}
 	}
 	return []byte{c}
-}
-
-func hasFoldPrefix(a []byte, lit string) bool {
-	if len(a) < len(lit) {
-		return false
-	}
-	for j := 2; j < len(lit); j++ { // the pair matched already
-		if lower[a[j]] != lit[j] {
-			return false
-		}
-	}
-	return true
 }

@@ -46,6 +46,7 @@
 package redact
 
 import (
+	"bytes"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -58,13 +59,16 @@ const Marker = "****"
 // Set is a compiled list of rules. It is immutable: Apply may be called from many goroutines. The
 // nil *Set and the empty one redact nothing.
 type Set struct {
-	rules []*rule
-	sc    scanner
-	plain mask // rules without after=
-	pair  mask // rules with after=
-	noKw  mask // rules whose regexp has no keyword: tried on every argument
-	noPre mask // rules whose after= regexp has no keyword: tried after every argument
-	free  mask // rules in scope without a keyword of their exe= globs seen (no exe=, or no keyword)
+	rules  []*rule
+	sc     scanner  // keywords of the rules without exe=
+	scs    scanner  // keywords of the rules with exe=: scanned for once one is in scope
+	progs  programs // which rules with exe= a program name brings in scope
+	plain  mask     // rules without after=
+	pair   mask     // rules with after=
+	noKw   mask     // rules whose regexp has no keyword: tried on every argument
+	noPre  mask     // rules whose after= regexp has no keyword: tried after every argument
+	global mask     // rules without exe=
+	scoped mask     // rules with exe=
 }
 
 // Compile compiles rules; the first bad one is an error of one line naming it by index and text.
@@ -78,7 +82,14 @@ func Compile(rules []string) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.addKeywords(&s.sc, i)
+		if r.exe == nil {
+			r.addKeywords(&s.sc, i)
+			s.global.set(i)
+		} else {
+			r.addKeywords(&s.scs, i)
+			s.scoped.set(i)
+			s.progs.add(r, i)
+		}
 		if r.after == nil {
 			s.plain.set(i)
 		} else {
@@ -89,9 +100,6 @@ func Compile(rules []string) (*Set, error) {
 		}
 		if !r.kwMain {
 			s.noKw.set(i)
-		}
-		if !r.kwScope {
-			s.free.set(i)
 		}
 		s.rules = append(s.rules, r)
 	}
@@ -147,18 +155,24 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 	if s == nil || len(s.rules) == 0 {
 		return out, nil
 	}
-	var prev mask // rules whose after= keywords are in argv[i-1]
-	var seen mask // rules with a keyword of their exe= globs in exe or an argument before
+	var prev mask    // rules whose after= keywords are in argv[i-1]
+	seen := s.global // rules in scope: exe= matched exe or an argument before
 	if filter {
-		_, _, seen = s.sc.scan(unsafe.Slice(unsafe.StringData(exe), len(exe)))
-		seen.or(&s.free)
+		s.addScope(&seen, unsafe.Slice(unsafe.StringData(exe), len(exe)))
 	}
 	for i, a := range argv {
 		var cand mask
 		var after mask
 		if filter {
-			var main, scope mask
-			main, after, scope = s.sc.scan(a)
+			var main mask
+			main, after = s.sc.scan(a)
+			next := seen
+			s.addScope(&next, a)
+			if in := next.and(&s.scoped); in.any() {
+				m, af := s.scs.scan(a)
+				main.or(&m)
+				after.or(&af)
+			}
 			main.or(&s.noKw)
 			use := s.plain
 			if i > 0 {
@@ -168,7 +182,7 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 			}
 			use = use.and(&seen)
 			cand = main.and(&use)
-			seen.or(&scope)
+			seen = next
 		} else {
 			cand = s.plain
 			if i > 0 {
@@ -183,7 +197,7 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 		for w := range cand {
 			for b := cand[w]; b != 0; b &= b - 1 {
 				r := s.rules[w*64+bits.TrailingZeros64(b)]
-				if !r.inScope(exe, argv, i) {
+				if !filter && !r.inScope(exe, argv, i) {
 					continue
 				}
 				if r.after != nil && !r.after.Match(argv[i-1]) {
@@ -209,6 +223,32 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 		}
 	}
 	return out, redacted
+}
+
+// addScope adds to seen the rules whose exe= globs name the program a (exe, or an argument).
+func (s *Set) addScope(seen *mask, a []byte) {
+	p := &s.progs
+	if base := a[bytes.LastIndexByte(a, '/')+1:]; len(base) >= 2 {
+		q := uint16(base[0])<<8 | uint16(base[1])
+		if p.pairs[q>>6]&(1<<(q&63)) != 0 {
+			for k := range p.ents {
+				if e := &p.ents[k]; e.pair == q {
+					for w := range e.rules {
+						for b := e.rules[w] &^ seen[w]; b != 0; b &= b - 1 {
+							if i := w*64 + bits.TrailingZeros64(b); s.rules[i].names(a) {
+								seen.set(i)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, i := range p.slow {
+		if !seen.has(i) && s.rules[i].names(a) {
+			seen.set(i)
+		}
+	}
 }
 
 // redact returns a with every secret group of every match replaced by Marker, or nil when no group

@@ -6,52 +6,27 @@ import (
 	"path"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"unsafe"
 )
 
 // rule is one compiled rule.
 type rule struct {
-	text    string
-	re      *regexp.Regexp
-	groups  []int // the (?P<secret>) groups, or group 1
-	after   *regexp.Regexp
-	notAft  *regexp.Regexp // notafter=
-	exe     []glob
-	kwMain  bool // re has keywords: run it only where the scan found one
-	kwPrev  bool // after has keywords
-	kwScope bool // every exe= glob has a literal part: the rule is out of scope until one is seen
+	text   string
+	re     *regexp.Regexp
+	groups []int // the (?P<secret>) groups, or group 1
+	after  *regexp.Regexp
+	notAft *regexp.Regexp // notafter=
+	exe    []glob
+	kwMain bool // re has keywords: run it only where the scan found one
+	kwPrev bool // after has keywords
 }
 
 type glob struct {
 	pat    string
 	full   bool   // the pattern has a '/': it matches a whole path, not a base name
 	prefix []byte // literal start of pat, checked before path.Match
-	lit    string // the longest literal part of pat, lowercased: the glob's keyword
-}
-
-// globLit returns the longest run of p without glob metacharacters ([…] counts as one).
-func globLit(p string) string {
-	best, cur := "", ""
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '*', '?', '[', '\\':
-			cur = ""
-			if c == '[' {
-				if j := strings.IndexByte(p[i:], ']'); j > 0 {
-					i += j
-				}
-			} else if c == '\\' {
-				i++
-			}
-		default:
-			cur += string(lower[c])
-			if len(cur) > len(best) {
-				best = cur
-			}
-		}
-	}
-	return best
 }
 
 func (g glob) match(name []byte) bool {
@@ -106,11 +81,6 @@ func parseRule(i int, text string) (*rule, error) {
 					}
 					g := glob{pat: p, full: strings.Contains(p, "/")}
 					g.prefix = []byte(p[:strings.IndexAny(p+"*", `*?[\`)])
-					if g.full {
-						g.lit = globLit(p[strings.LastIndexByte(p, '/')+1:])
-					} else {
-						g.lit = globLit(p)
-					}
 					r.exe = append(r.exe, g)
 				}
 			case "after", "notafter":
@@ -165,19 +135,6 @@ func (r *rule) addKeywords(sc *scanner, i int) {
 			}
 		}
 	}
-	if r.exe != nil {
-		r.kwScope = true
-		for _, g := range r.exe {
-			if len(g.lit) < minKwLen {
-				r.kwScope = false
-			}
-		}
-		if r.kwScope {
-			for _, g := range r.exe {
-				sc.add(g.lit, i, kwScope)
-			}
-		}
-	}
 }
 
 func keywordsOf(src string) []string {
@@ -186,6 +143,16 @@ func keywordsOf(src string) []string {
 		return nil
 	}
 	return keywords(re.Simplify())
+}
+
+// names reports whether a (an exe path or an argument) names a program of the rule's exe= globs.
+func (r *rule) names(a []byte) bool {
+	for _, g := range r.exe {
+		if g.match(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // inScope reports whether the rule applies to argument i: always without exe=; otherwise when the
@@ -207,4 +174,36 @@ func (r *rule) inScope(exe string, argv [][]byte, i int) bool {
 		}
 	}
 	return false
+}
+
+// programs finds the rules whose exe= globs name a program (exe, or an argument) from the first two
+// bytes of its base name: a glob's literal start (mysql of mysql*) must begin the name.
+type programs struct {
+	pairs [1 << 16 / 64]uint64 // first two bytes of some glob's literal start
+	ents  []progEnt
+	slow  []int // rules with a glob with '/' or less than two literal bytes first: always matched
+}
+
+type progEnt struct {
+	pair  uint16
+	rules mask
+}
+
+func (p *programs) add(r *rule, i int) {
+	for _, g := range r.exe {
+		if g.full || len(g.prefix) < 2 {
+			p.slow = append(p.slow, i)
+			return
+		}
+	}
+	for _, g := range r.exe {
+		q := uint16(g.prefix[0])<<8 | uint16(g.prefix[1])
+		p.pairs[q>>6] |= 1 << (q & 63)
+		k := slices.IndexFunc(p.ents, func(e progEnt) bool { return e.pair == q })
+		if k < 0 {
+			p.ents = append(p.ents, progEnt{pair: q})
+			k = len(p.ents) - 1
+		}
+		p.ents[k].rules.set(i)
+	}
 }
