@@ -18,7 +18,7 @@ const (
 	maxSet    = 128 // strings kept in a derived set before it is given up as unknown
 	maxClass  = 8   // a character class up to this many (folded) bytes is expanded
 	minKwLen  = 2   // a keyword shorter than this filters nothing
-	maxRules  = 256
+	maxRules  = 128
 	maskWords = maxRules / 64
 )
 
@@ -26,10 +26,10 @@ type mask [maskWords]uint64
 
 func (m *mask) set(i int)      { m[i>>6] |= 1 << (i & 63) }
 func (m *mask) has(i int) bool { return m[i>>6]&(1<<(i&63)) != 0 }
-func (m *mask) or(o *mask)     { m[0] |= o[0]; m[1] |= o[1]; m[2] |= o[2]; m[3] |= o[3] }
-func (m *mask) any() bool      { return m[0]|m[1]|m[2]|m[3] != 0 }
+func (m *mask) or(o *mask)     { m[0] |= o[0]; m[1] |= o[1] }
+func (m *mask) any() bool      { return m[0]|m[1] != 0 }
 func (m *mask) and(o *mask) (r mask) {
-	r[0], r[1], r[2], r[3] = m[0]&o[0], m[1]&o[1], m[2]&o[2], m[3]&o[3]
+	r[0], r[1] = m[0]&o[0], m[1]&o[1]
 	return r
 }
 
@@ -60,6 +60,26 @@ func keywords(re *syntax.Regexp) []string {
 	best = slices.Clone(best)
 	slices.Sort(best)
 	return slices.Compact(best)
+}
+
+// guards returns the literals (case-sensitive, not under (?i)) that every match of re contains: the
+// literal parts of its top-level concatenation. They are checked with bytes.Contains, after the scan
+// and before the regexp: the URL rule's "@" spares the regexp on URLs without credentials.
+func guards(re *syntax.Regexp) [][]byte {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	var out [][]byte
+	for _, sub := range subs {
+		if sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0 {
+			out = append(out, []byte(string(sub.Rune)))
+		}
+	}
+	return out
 }
 
 // info is what every match of a regexp is known to be made of (Russ Cox's trigram analysis, with
@@ -252,6 +272,7 @@ type kw struct {
 	lit   string
 	main  mask // rules whose regexp needs this keyword
 	after mask // rules whose after= regexp needs it
+	scope mask // rules with an exe= glob that starts with it (at the start of a base name)
 }
 
 type kwKind int
@@ -259,6 +280,7 @@ type kwKind int
 const (
 	kwMain kwKind = iota
 	kwAfter
+	kwScope
 )
 
 func (sc *scanner) add(lit string, rule int, kind kwKind) {
@@ -298,6 +320,8 @@ func (sc *scanner) add(lit string, rule int, kind kwKind) {
 		sc.kws[i].main.set(rule)
 	case kwAfter:
 		sc.kws[i].after.set(rule)
+	case kwScope:
+		sc.kws[i].scope.set(rule)
 	}
 }
 
@@ -306,23 +330,31 @@ func (sc *scanner) newNode() int32 {
 	return int32(len(sc.nodes) - 1)
 }
 
-// scan returns the rules with a keyword of their regexp in a, and those with one of their after=
-// regexp.
-func (sc *scanner) scan(a []byte) (main, after mask) {
+// scan returns the rules with a keyword of their regexp in a, those with one of their after=
+// regexp, and those with an exe= glob whose literal start begins a base name in a.
+func (sc *scanner) scan(a []byte) (main, after, scope mask) {
 	if len(sc.kws) == 0 {
 		return
 	}
-	for i := 0; i+1 < len(a); i++ {
-		p := uint16(a[i])<<8 | uint16(a[i+1])
-		if sc.pairs[p>>6]&(1<<(p&63)) == 0 {
+	if len(a) < 2 {
+		return
+	}
+	pairs := &sc.pairs
+	p := uint16(a[0])
+	for i, c := range a[1:] { // i: where the pair (p, c) starts
+		p = p<<8 | uint16(c)
+		if pairs[p>>6]&(1<<(p&63)) == 0 {
 			continue
 		}
-		n := &sc.nodes[sc.list[uint16(lower[a[i]])<<8|uint16(lower[a[i+1]])]]
+		n := &sc.nodes[sc.list[uint16(lower[a[i]])<<8|uint16(lower[c])]]
 		for j := i + 2; ; j++ {
 			if n.kw != 0 {
 				w := &sc.kws[n.kw-1]
 				main.or(&w.main)
 				after.or(&w.after)
+				if i == 0 || a[i-1] == '/' {
+					scope.or(&w.scope)
+				}
 			}
 			if j == len(a) {
 				break

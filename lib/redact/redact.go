@@ -60,15 +60,16 @@ const Marker = "****"
 // nil *Set and the empty one redact nothing.
 type Set struct {
 	rules  []*rule
-	sc     scanner  // keywords of the rules without exe=
-	scs    scanner  // keywords of the rules with exe=: scanned for once one is in scope
-	progs  programs // which rules with exe= a program name brings in scope
-	plain  mask     // rules without after=
-	pair   mask     // rules with after=
-	noKw   mask     // rules whose regexp has no keyword: tried on every argument
-	noPre  mask     // rules whose after= regexp has no keyword: tried after every argument
-	global mask     // rules without exe=
-	scoped mask     // rules with exe=
+	sc     scanner // keywords of the rules without exe=
+	scs    scanner // keywords of the rules with exe=: scanned for once one is in scope
+	slow   []int   // rules with exe= globs of less than 2 literal bytes first, or with '/'
+	plain  mask    // rules without after=
+	pair   mask    // rules with after=
+	noKw   mask    // rules whose regexp has no keyword: tried on every argument
+	noPre  mask    // rules whose after= regexp has no keyword: tried after every argument
+	global mask    // rules without exe=
+	scoped mask    // rules with exe=
+	busy   bool    // some rule is tried without a keyword: plain ones in noKw, or any in noPre
 }
 
 // Compile compiles rules; the first bad one is an error of one line naming it by index and text.
@@ -88,7 +89,18 @@ func Compile(rules []string) (*Set, error) {
 		} else {
 			r.addKeywords(&s.scs, i)
 			s.scoped.set(i)
-			s.progs.add(r, i)
+			fast := true
+			for _, g := range r.exe {
+				fast = fast && !g.full && len(g.prefix) >= minKwLen
+			}
+			for _, g := range r.exe {
+				if fast {
+					s.sc.add(string(g.prefix), i, kwScope)
+				}
+			}
+			if !fast {
+				s.slow = append(s.slow, i)
+			}
 		}
 		if r.after == nil {
 			s.plain.set(i)
@@ -103,6 +115,8 @@ func Compile(rules []string) (*Set, error) {
 		}
 		s.rules = append(s.rules, r)
 	}
+	u := s.noKw.and(&s.plain)
+	s.busy = u.any() || s.noPre.any()
 	return s, nil
 }
 
@@ -157,31 +171,38 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 	}
 	var prev mask    // rules whose after= keywords are in argv[i-1]
 	seen := s.global // rules in scope: exe= matched exe or an argument before
+	scoped := false  // some rule with exe= is in seen
 	if filter {
-		s.addScope(&seen, unsafe.Slice(unsafe.StringData(exe), len(exe)))
+		e := unsafe.Slice(unsafe.StringData(exe), len(exe))
+		_, _, hits := s.sc.scan(e)
+		scoped = s.addScope(&seen, &hits, e)
 	}
 	for i, a := range argv {
 		var cand mask
 		var after mask
 		if filter {
-			var main mask
-			main, after = s.sc.scan(a)
+			var main, hits mask
+			main, after, hits = s.sc.scan(a)
 			next := seen
-			s.addScope(&next, a)
-			if in := next.and(&s.scoped); in.any() {
-				m, af := s.scs.scan(a)
+			if (hits.any() || s.slow != nil) && s.addScope(&next, &hits, a) {
+				scoped = true
+			}
+			if scoped {
+				m, af, _ := s.scs.scan(a)
 				main.or(&m)
 				after.or(&af)
 			}
-			main.or(&s.noKw)
-			use := s.plain
-			if i > 0 {
-				prev.or(&s.noPre)
-				p := s.pair.and(&prev)
-				use.or(&p)
+			if main.any() || s.busy || (i > 0 && prev.any()) {
+				main.or(&s.noKw)
+				use := s.plain
+				if i > 0 {
+					prev.or(&s.noPre)
+					p := s.pair.and(&prev)
+					use.or(&p)
+				}
+				use = use.and(&seen)
+				cand = main.and(&use)
 			}
-			use = use.and(&seen)
-			cand = main.and(&use)
 			seen = next
 		} else {
 			cand = s.plain
@@ -203,7 +224,7 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 				if r.after != nil && !r.after.Match(argv[i-1]) {
 					continue
 				}
-				if !r.re.Match(cur) { // Match allocates nothing; FindAll below does
+				if !r.guarded(cur) || !r.re.Match(cur) { // Match allocates nothing; FindAll does
 					continue
 				}
 				if r.notAft != nil && i > 0 && r.notAft.Match(argv[i-1]) {
@@ -225,30 +246,34 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 	return out, redacted
 }
 
-// addScope adds to seen the rules whose exe= globs name the program a (exe, or an argument).
-func (s *Set) addScope(seen *mask, a []byte) {
-	p := &s.progs
-	if base := a[bytes.LastIndexByte(a, '/')+1:]; len(base) >= 2 {
-		q := uint16(base[0])<<8 | uint16(base[1])
-		if p.pairs[q>>6]&(1<<(q&63)) != 0 {
-			for k := range p.ents {
-				if e := &p.ents[k]; e.pair == q {
-					for w := range e.rules {
-						for b := e.rules[w] &^ seen[w]; b != 0; b &= b - 1 {
-							if i := w*64 + bits.TrailingZeros64(b); s.rules[i].names(a) {
-								seen.set(i)
-							}
-						}
-					}
-				}
+func (r *rule) guarded(a []byte) bool {
+	for _, g := range r.guards {
+		if !bytes.Contains(a, g) {
+			return false
+		}
+	}
+	return true
+}
+
+// addScope adds to seen the rules whose exe= globs name the program a (exe, or an argument), among
+// those the scan found a glob start of (hits) and the slow ones, and reports whether it added any.
+func (s *Set) addScope(seen, hits *mask, a []byte) bool {
+	added := false
+	for w := range hits {
+		for b := hits[w] &^ seen[w]; b != 0; b &= b - 1 {
+			if i := w*64 + bits.TrailingZeros64(b); s.rules[i].names(a) {
+				seen.set(i)
+				added = true
 			}
 		}
 	}
-	for _, i := range p.slow {
+	for _, i := range s.slow {
 		if !seen.has(i) && s.rules[i].names(a) {
 			seen.set(i)
+			added = true
 		}
 	}
+	return added
 }
 
 // redact returns a with every secret group of every match replaced by Marker, or nil when no group

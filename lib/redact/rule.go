@@ -6,7 +6,6 @@ import (
 	"path"
 	"regexp"
 	"regexp/syntax"
-	"slices"
 	"strings"
 	"unsafe"
 )
@@ -19,8 +18,9 @@ type rule struct {
 	after  *regexp.Regexp
 	notAft *regexp.Regexp // notafter=
 	exe    []glob
-	kwMain bool // re has keywords: run it only where the scan found one
-	kwPrev bool // after has keywords
+	guards [][]byte // literals every match contains (see guards)
+	kwMain bool     // re has keywords: run it only where the scan found one
+	kwPrev bool     // after has keywords
 }
 
 type glob struct {
@@ -105,6 +105,7 @@ func parseRule(i int, text string) (*rule, error) {
 		return nil, fail("%v", err)
 	}
 	r.re = re
+	r.guards = guardsOf(src)
 	for g, name := range re.SubexpNames() {
 		if name == "secret" {
 			r.groups = append(r.groups, g)
@@ -145,6 +146,14 @@ func keywordsOf(src string) []string {
 	return keywords(re.Simplify())
 }
 
+func guardsOf(src string) [][]byte {
+	re, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return guards(re.Simplify())
+}
+
 // names reports whether a (an exe path or an argument) names a program of the rule's exe= globs.
 func (r *rule) names(a []byte) bool {
 	for _, g := range r.exe {
@@ -174,36 +183,4 @@ func (r *rule) inScope(exe string, argv [][]byte, i int) bool {
 		}
 	}
 	return false
-}
-
-// programs finds the rules whose exe= globs name a program (exe, or an argument) from the first two
-// bytes of its base name: a glob's literal start (mysql of mysql*) must begin the name.
-type programs struct {
-	pairs [1 << 16 / 64]uint64 // first two bytes of some glob's literal start
-	ents  []progEnt
-	slow  []int // rules with a glob with '/' or less than two literal bytes first: always matched
-}
-
-type progEnt struct {
-	pair  uint16
-	rules mask
-}
-
-func (p *programs) add(r *rule, i int) {
-	for _, g := range r.exe {
-		if g.full || len(g.prefix) < 2 {
-			p.slow = append(p.slow, i)
-			return
-		}
-	}
-	for _, g := range r.exe {
-		q := uint16(g.prefix[0])<<8 | uint16(g.prefix[1])
-		p.pairs[q>>6] |= 1 << (q & 63)
-		k := slices.IndexFunc(p.ents, func(e progEnt) bool { return e.pair == q })
-		if k < 0 {
-			p.ents = append(p.ents, progEnt{pair: q})
-			k = len(p.ents) - 1
-		}
-		p.ents[k].rules.set(i)
-	}
 }
