@@ -115,5 +115,30 @@ var defaults = []string{
 }
 
 // Defaults returns the default rules (a new slice each time): what precd uses when its configuration
-// has no redact key.
+// has no redact key. Each rule in defaults.go carries a comment on what it catches. Decisions:
+//
+//   - AWS access key ids (AKIA…, AWS_ACCESS_KEY_ID=) are identifiers, not secrets: kept. Their secret
+//     keys have no shape of their own and are caught by name (AWS_SECRET_ACCESS_KEY=,
+//     --aws-secret-access-key, aws configure set aws_secret_access_key).
+//   - Flags that name a file or a descriptor are kept: --password-file=/path, --token-file,
+//     --passphrase-fd, --password-stdin; and --no-password takes no value.
+//   - Token shapes keep their prefix (ghp_****, xoxb-****, sk_live_****) and a JWT its header, so an
+//     investigator sees what kind of credential was hidden.
+//   - Over-redaction is preferred to a leak: a --secret/--token flag that takes no value hides the
+//     next argument; `--access-key` hides what some tools use for an id.
+//
+// Not caught (say so in the README):
+//   - positional secrets: `htpasswd -b file user PASS`, `mkpasswd PASS`, `openssl passwd PASS`,
+//     `vault login TOKEN`, `mysql_config_editor`, `expect` scripts, `echo PASS | …` (stdin is not
+//     recorded anyway);
+//   - short flags whose meaning depends on a subcommand: `docker login -p PASS` (-p is a port for
+//     docker run; --password is caught), `git -c` values other than headers and URLs;
+//   - secrets under names outside the word list: --auth, --key, --credentials, KEY=, *_KEY= other
+//     than API/ACCESS/SECRET/ACCOUNT keys, SECRET_KEY_BASE=, MY_CRED=; and short flags such as -p of
+//     programs not listed;
+//   - unprefixed random tokens (an AWS secret key or a hex API key given alone), a token used as a
+//     URL's user name (`https://TOKEN@host/`, except the shaped ones), passwords split across
+//     arguments, base64- or URL-encoded forms of the above, and a comma inside a value in a shell
+//     string or option list (`sh -c 'PASS=a,b cmd'` hides only a);
+//   - environment variables: precd records argv, not the environment.
 func Defaults() []string { return slices.Clone(defaults) }

@@ -18,9 +18,10 @@
 // rule that starts with '[' has options (write a regexp that starts with a class as (?:[…])…):
 //
 //	exe=GLOB,GLOB,…  only for these programs: a glob (path.Match) without '/' is matched against the
-//	                 base name of the exe and of argv[0], one with '/' against the whole path. The rule
-//	                 also applies to the arguments after one that names such a program, so that
-//	                 `sudo mysql -p…`, `env X=1 mysql -p…`, `ssh host mysql -p…` are covered.
+//	                 base name of the exe, one with '/' against the whole path. The rule also applies
+//	                 to the arguments after one that names such a program (argv[0] included), so that
+//	                 `sudo mysql -p…`, `env X=1 mysql -p…`, `ssh host mysql -p…` are covered; an
+//	                 argument that merely looks like the name (`psql -d mysql -p5432`) does the same.
 //	after=REGEXP     the argument is redacted only when the argument before it matches REGEXP: the
 //	                 flag whose NEXT argument is the secret (`--password S3cret`, `sshpass -p S3cret`).
 //	notafter=REGEXP  the argument is not redacted when the argument before it matches REGEXP.
@@ -33,7 +34,10 @@
 //	"[exe=curl after=^(?:-u|--user)$] (?s)^[^:]*:(.+)$"  curl -u bob:S3cret -> curl -u bob:****
 //
 // Rules run in order on each argument; a later rule sees what earlier ones left. Rule i is named
-// redact[i] (from 0) in errors: `redact[3] "[exe=] x": option exe is empty`.
+// redact[i] (from 0) in errors, one line each: `redact[3] "[exe=] x": option exe is empty`,
+// `redact[1] "^x$": no (?P<secret>…) group and no capture group`. At most 128 rules.
+//
+// Defaults lists the default set and says what each rule catches; what it does not catch is there too.
 //
 // # Cost
 //
@@ -42,7 +46,10 @@
 // for all keywords of all rules, and a regexp runs only on arguments holding one of its keywords (an
 // after= regexp only on those before them). An exec with no keyword in any argument costs one pass
 // over its bytes and no allocation. A rule whose regexp yields no keyword of two bytes or more runs
-// on every argument: write literal text in it.
+// on every argument: write literal text in it. The literal parts of a regexp's top level (the "@" of
+// the URL rule) are also checked with bytes.Contains before it runs. The exe= globs work the same
+// way: their literal start (mysql of mysql*) is a keyword that must begin a base name; a glob with a
+// '/' or with less than two literal bytes first is matched against every argument.
 package redact
 
 import (
