@@ -91,8 +91,8 @@ var defaults = []string{
 	`(?:^|[\s;&|(/])sshpass\s(?:[^;&|]*?\s)?-p\s*` + shellValue,                                          // the same in sh -c '…'
 	`[exe=curl after=^(?:-u|--user|-U|--proxy-user|-E|--cert|--proxy-cert)$] (?s)^[^:]*:(?P<secret>.+)$`, // curl -u bob:S3cret
 	`[exe=curl] (?s)^-[uUE][^:]*:(?P<secret>.+)$`,                                                        // curl -ubob:S3cret
-	`[exe=http,https,httpie,xh,xhs after=^(?:-a|--auth)$] (?s)^[^:]*:(?P<secret>.+)$`,                    // httpie -a bob:S3cret
-	`[exe=http,https,httpie,xh,xhs] (?s)^(?:-a|--auth=)[^:]*:(?P<secret>.+)$`,                            // httpie --auth=bob:S3cret
+	`[exe=http,https,httpie after=^(?:-a|--auth)$] (?s)^[^:]*:(?P<secret>.+)$`,                           // httpie -a bob:S3cret
+	`[exe=http,https,httpie] (?s)^(?:-a|--auth=)[^:]*:(?P<secret>.+)$`,                                   // httpie --auth=bob:S3cret
 	`[exe=redis-cli,valkey-cli,keydb-cli after=^-a$] ` + whole,                                           // redis-cli -a S3cret
 	`[exe=ldap* after=^-w$] ` + whole,                                                                    // ldapsearch -w S3cret
 	`[exe=ldappasswd after=^-[as]$] ` + whole,                                                            // ldappasswd -a OLD -s NEW

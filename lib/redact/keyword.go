@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"bytes"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -256,9 +255,70 @@ func better(a, b []string) bool {
 // scanner finds, in one pass over an argument, which rules have a keyword in it.
 type scanner struct {
 	pairs [1 << 16 / 64]uint64 // (first, second) byte pairs, in every case, that start some keyword
-	list  []int32              // by folded pair: the trie node for those two bytes, or 0
-	nodes []node               // a trie of the keywords past their first two bytes; 0 is unused
+	// The scan looks at the pairs at even offsets only: a keyword that starts at an odd one has its
+	// second and third bytes there, or for a two-byte keyword its second byte then any byte.
+	even  [1 << 16 / 64]uint64
+	list  []int32 // by folded pair: the trie node for those two bytes, or 0
+	nodes []node  // a trie of the keywords past their first two bytes; 0 is unused
 	kws   []kw
+
+	// The trie, frozen by freeze into small arrays that stay in cache: the scan reads only these.
+	ptab   [ptabSize]pent // folded pair -> node, open addressing
+	fnodes []fnode
+	flabel []byte
+	fkid   []int32
+}
+
+const ptabSize = 1024 // > 2 × the pairs of 128 rules' keywords in practice; freeze panics if full
+
+type pent struct {
+	key  uint32 // 1 + folded pair, or 0
+	node int32
+}
+
+type fnode struct {
+	kw  int32 // 1 + index in kws, or 0
+	off int32 // children: flabel[off:off+n], fkid[off:off+n]
+	n   int32
+}
+
+func ptabHash(p uint16) uint32 { return (uint32(p) * 0x9E3779B1) >> (32 - 10) }
+
+// freeze lays the trie out for the scan.
+func (sc *scanner) freeze() {
+	sc.fnodes = make([]fnode, len(sc.nodes))
+	sc.flabel, sc.fkid = nil, nil
+	for i, n := range sc.nodes {
+		sc.fnodes[i] = fnode{kw: n.kw, off: int32(len(sc.flabel)), n: int32(len(n.labels))}
+		sc.flabel = append(sc.flabel, n.labels...)
+		sc.fkid = append(sc.fkid, n.kids...)
+	}
+	sc.ptab = [ptabSize]pent{}
+	used := 0
+	for p, n := range sc.list {
+		if n == 0 {
+			continue
+		}
+		if used++; used > ptabSize/2 {
+			panic("redact: too many keyword pairs")
+		}
+		h := ptabHash(uint16(p))
+		for sc.ptab[h].key != 0 {
+			h = (h + 1) % ptabSize
+		}
+		sc.ptab[h] = pent{key: uint32(p) + 1, node: n}
+	}
+}
+
+func (sc *scanner) pairNode(p uint16) *fnode {
+	for h := ptabHash(p); ; h = (h + 1) % ptabSize {
+		switch e := &sc.ptab[h]; e.key {
+		case uint32(p) + 1:
+			return &sc.fnodes[e.node]
+		case 0:
+			return &sc.fnodes[0] // a pair in every case variant, its folded form absent: cannot be
+		}
+	}
 }
 
 // node is a trie node: its children by (folded) byte, and the keyword that ends here.
@@ -292,6 +352,21 @@ func (sc *scanner) add(lit string, rule int, kind kwKind) {
 			for _, c1 := range caseVariants(lit[1]) {
 				q := uint16(c0)<<8 | uint16(c1)
 				sc.pairs[q>>6] |= 1 << (q & 63)
+				sc.even[q>>6] |= 1 << (q & 63)
+			}
+		}
+		for _, c1 := range caseVariants(lit[1]) {
+			var next []byte
+			if len(lit) > 2 {
+				next = caseVariants(lit[2])
+			} else {
+				for c := range 256 {
+					next = append(next, byte(c))
+				}
+			}
+			for _, c2 := range next {
+				q := uint16(c1)<<8 | uint16(c2)
+				sc.even[q>>6] |= 1 << (q & 63)
 			}
 		}
 		if sc.list == nil {
@@ -339,34 +414,55 @@ func (sc *scanner) scan(a []byte) (main, after, scope mask) {
 	if len(a) < 2 {
 		return
 	}
-	pairs := &sc.pairs
-	p := uint16(a[0])
-	for i, c := range a[1:] { // i: where the pair (p, c) starts
-		p = p<<8 | uint16(c)
-		if pairs[p>>6]&(1<<(p&63)) == 0 {
+	even, pairs := &sc.even, &sc.pairs
+	j := 0
+	for ; j+1 < len(a); j += 2 {
+		q := uint16(a[j])<<8 | uint16(a[j+1])
+		if even[q>>6]&(1<<(q&63)) == 0 {
 			continue
 		}
-		n := &sc.nodes[sc.list[uint16(lower[a[i]])<<8|uint16(lower[c])]]
-		for j := i + 2; ; j++ {
-			if n.kw != 0 {
-				w := &sc.kws[n.kw-1]
-				main.or(&w.main)
-				after.or(&w.after)
-				if i == 0 || a[i-1] == '/' {
-					scope.or(&w.scope)
-				}
+		if j > 0 {
+			if p := uint16(a[j-1])<<8 | uint16(a[j]); pairs[p>>6]&(1<<(p&63)) != 0 {
+				sc.at(a, j-1, &main, &after, &scope)
 			}
-			if j == len(a) {
-				break
-			}
-			k := bytes.IndexByte(n.labels, lower[a[j]])
-			if k < 0 {
-				break
-			}
-			n = &sc.nodes[n.kids[k]]
+		}
+		if pairs[q>>6]&(1<<(q&63)) != 0 {
+			sc.at(a, j, &main, &after, &scope)
 		}
 	}
+	if j == len(a)-1 { // the last byte is at an even offset, with no pair of its own
+		sc.at(a, j-1, &main, &after, &scope)
+	}
 	return
+}
+
+// at adds the masks of the keywords that start at a[i:].
+func (sc *scanner) at(a []byte, i int, main, after, scope *mask) {
+	n := sc.pairNode(uint16(lower[a[i]])<<8 | uint16(lower[a[i+1]]))
+	for j := i + 2; ; j++ {
+		if n.kw != 0 {
+			w := &sc.kws[n.kw-1]
+			main.or(&w.main)
+			after.or(&w.after)
+			if i == 0 || a[i-1] == '/' {
+				scope.or(&w.scope)
+			}
+		}
+		if j == len(a) {
+			return
+		}
+		c, next := lower[a[j]], int32(-1)
+		for k := n.off; k < n.off+n.n; k++ {
+			if sc.flabel[k] == c {
+				next = sc.fkid[k]
+				break
+			}
+		}
+		if next < 0 {
+			return
+		}
+		n = &sc.fnodes[next]
+	}
 }
 
 func caseVariants(c byte) []byte {

@@ -122,6 +122,8 @@ func Compile(rules []string) (*Set, error) {
 		}
 		s.rules = append(s.rules, r)
 	}
+	s.sc.freeze()
+	s.scs.freeze()
 	u := s.noKw.and(&s.plain)
 	s.busy = u.any() || s.noPre.any()
 	return s, nil
