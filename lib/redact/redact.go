@@ -102,7 +102,7 @@ func Compile(rules []string) (*Set, error) {
 			}
 			for _, g := range r.exe {
 				if fast {
-					s.sc.add(string(g.prefix), i, kwScope)
+					s.sc.add(string(bytes.ToLower(g.prefix)), i, kwScope)
 				}
 			}
 			if !fast {
