@@ -50,7 +50,8 @@ func TestEmpty(t *testing.T) {
 func TestCustomRules(t *testing.T) {
 	s := MustCompile([]string{
 		`[exe=/opt/*/bin/dbtool after=^-k$] (?s)^(?P<secret>.+)$`,
-		`[exe=vendor*,Vendor*] ^--pin=(\d+)$`,
+		`[exe=vendor*] ^--pin=(\d+)$`,
+		`[exe=Acme*] ^--pin=(\d+)$`,
 		`(?i)serial=(?P<secret>\w+)-(?P<secret>\w+)`,
 	})
 	for _, c := range []struct {
@@ -61,8 +62,8 @@ func TestCustomRules(t *testing.T) {
 		{"/usr/bin/dbtool", []string{"dbtool", "-k", "K3y"}, nil}, // the path glob does not match
 		{"/usr/bin/vendorctl", []string{"vendorctl", "--pin=1234", "--pin=12a"}, []string{"vendorctl", "--pin=****", "--pin=12a"}},
 		{"/usr/bin/other", []string{"other", "--pin=1234"}, nil},
-		{"/usr/bin/VendorCtl", []string{"VendorCtl", "--pin=1234"}, []string{"VendorCtl", "--pin=****"}},
-		{"/usr/bin/VENDORCTL", []string{"VENDORCTL", "--pin=1234"}, nil}, // globs are case-sensitive
+		{"/usr/bin/AcmeCtl", []string{"AcmeCtl", "--pin=1234"}, []string{"AcmeCtl", "--pin=****"}},
+		{"/usr/bin/ACMECTL", []string{"ACMECTL", "--pin=1234"}, nil}, // globs are case-sensitive
 		{"/usr/bin/sudo", []string{"sudo", "vendorctl", "--pin=1234"}, []string{"sudo", "vendorctl", "--pin=****"}},
 		{"/usr/bin/x", []string{"x", "SERIAL=ab-cd and serial=ef-gh"}, []string{"x", "SERIAL=****-**** and serial=****-****"}},
 	} {
