@@ -144,6 +144,9 @@ func TestInvalidUTF8(t *testing.T) {
 }
 
 func TestNoAllocWithoutMatch(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations: under -race sync.Pool drops the regexps' machines at random")
+	}
 	for _, argv := range [][]string{
 		{"ls", "-la", "/tmp"},
 		{"git", "status"},
