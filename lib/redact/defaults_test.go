@@ -167,3 +167,23 @@ func TestDefaults(t *testing.T) {
 		})
 	}
 }
+
+// precd's end-to-end test runs each row as `/bin/echo ARGV…`: the row's program is then an argument,
+// which brings the program's rules in scope all the same, and every index moves up by one.
+func TestDefaultsThroughEcho(t *testing.T) {
+	for _, r := range defaultRows {
+		argv := append([]string{"echo"}, r.argv...)
+		want := argv
+		if r.want != nil {
+			want = append([]string{"echo"}, r.want...)
+		}
+		var idx []int
+		for _, i := range r.idx {
+			idx = append(idx, i+1)
+		}
+		got, gotIdx := defaultSet.ApplyStrings("/usr/bin/echo", argv)
+		if !slices.Equal(got, want) || !slices.Equal(gotIdx, idx) {
+			t.Errorf("%s: Apply(echo, %q)\n got %q %v\nwant %q %v", r.name, argv, got, gotIdx, want, idx)
+		}
+	}
+}
