@@ -308,7 +308,7 @@ func (sc *scanner) freeze() {
 		}
 		sc.ptab[h] = pent{key: uint32(p) + 1, node: n}
 	}
-	if sc.fnodes == nil || len(sc.fnodes) == 0 {
+	if len(sc.fnodes) == 0 { // no keywords: pairNode still needs node 0
 		sc.fnodes = make([]fnode, 1)
 	}
 	sc.list, sc.nodes = nil, nil // 256 KiB that the scan does not read
