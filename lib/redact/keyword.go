@@ -440,6 +440,60 @@ func (sc *scanner) scan(a []byte) (main, after, scope mask) {
 	return
 }
 
+// anyHit reports whether some argument holds some keyword: when none does, Apply is done. One call
+// for the whole exec is cheaper than one per argument, which the common case (nothing) then skips.
+func (sc *scanner) anyHit(argv [][]byte) bool {
+	if len(sc.kws) == 0 {
+		return false
+	}
+	even, pairs := &sc.even, &sc.pairs
+	for _, a := range argv {
+		j := 0
+		for ; j+1 < len(a); j += 2 {
+			q := uint16(a[j])<<8 | uint16(a[j+1])
+			if even[q>>6]&(1<<(q&63)) == 0 {
+				continue
+			}
+			if j > 0 {
+				if p := uint16(a[j-1])<<8 | uint16(a[j]); pairs[p>>6]&(1<<(p&63)) != 0 && sc.hitAt(a, j-1) {
+					return true
+				}
+			}
+			if pairs[q>>6]&(1<<(q&63)) != 0 && sc.hitAt(a, j) {
+				return true
+			}
+		}
+		if j == len(a)-1 && j > 0 && sc.hitAt(a, j-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// hitAt reports whether a keyword starts at a[i:].
+func (sc *scanner) hitAt(a []byte, i int) bool {
+	n := sc.pairNode(uint16(lower[a[i]])<<8 | uint16(lower[a[i+1]]))
+	for j := i + 2; ; j++ {
+		if n.kw != 0 {
+			return true
+		}
+		if j == len(a) {
+			return false
+		}
+		c, next := lower[a[j]], int32(-1)
+		for k := n.off; k < n.off+n.n; k++ {
+			if sc.flabel[k] == c {
+				next = sc.fkid[k]
+				break
+			}
+		}
+		if next < 0 {
+			return false
+		}
+		n = &sc.fnodes[next]
+	}
+}
+
 // at adds the masks of the keywords that start at a[i:].
 func (sc *scanner) at(a []byte, i int, main, after, scope *mask) {
 	n := sc.pairNode(uint16(lower[a[i]])<<8 | uint16(lower[a[i+1]]))

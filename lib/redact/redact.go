@@ -76,7 +76,9 @@ type Set struct {
 	noPre  mask    // rules whose after= regexp has no keyword: tried after every argument
 	global mask    // rules without exe=
 	scoped mask    // rules with exe=
-	busy   bool    // some rule is tried without a keyword: plain ones in noKw, or any in noPre
+	busy   bool    // some rule without exe= is tried without a keyword: plain ones in noKw, or in noPre
+	// busyScoped: the same among rules with exe=
+	busyScoped bool
 }
 
 // Compile compiles rules; the first bad one is an error of one line naming it by index and text.
@@ -124,8 +126,12 @@ func Compile(rules []string) (*Set, error) {
 	}
 	s.sc.freeze()
 	s.scs.freeze()
-	u := s.noKw.and(&s.plain)
-	s.busy = u.any() || s.noPre.any()
+	// Rules with exe= count only once in scope, which takes the per-argument path anyway.
+	u, v := s.noKw.and(&s.plain), s.noPre
+	g, h := u.and(&s.global), v.and(&s.global)
+	s.busy = g.any() || h.any()
+	g, h = u.and(&s.scoped), v.and(&s.scoped)
+	s.busyScoped = g.any() || h.any()
 	return s, nil
 }
 
@@ -185,6 +191,9 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 		e := unsafe.Slice(unsafe.StringData(exe), len(exe))
 		_, _, hits := s.sc.scan(e)
 		scoped = s.addScope(&seen, &hits, e)
+		if !scoped && !s.busy && s.slow == nil && !s.sc.anyHit(argv) {
+			return out, nil
+		}
 	}
 	for i, a := range argv {
 		var cand mask
@@ -201,7 +210,7 @@ func (s *Set) apply(exe string, argv [][]byte, filter bool) (out [][]byte, redac
 				main.or(&m)
 				after.or(&af)
 			}
-			if main.any() || s.busy || (i > 0 && prev.any()) {
+			if main.any() || s.busy || (scoped && s.busyScoped) || (i > 0 && prev.any()) {
 				main.or(&s.noKw)
 				use := s.plain
 				if i > 0 {
