@@ -12,6 +12,18 @@ import (
 // on every argument, and is idempotent on what it left.
 //
 //	go test ./lib/redact -fuzz FuzzApply -fuzztime 1m
+//
+// fuzzSet has the rule shapes the default set lacks: no keyword at all, an after= without keywords,
+// globs with capitals, with '/', with no literal start, and a scoped rule without keywords.
+var fuzzSet = MustCompile([]string{
+	`[exe=Acme*] ^(\d)`,
+	`[exe=/opt/*/bin/t*] (?s)^-k(.+)$`,
+	`[exe=*ool] ^x(.)`,
+	`[after=.] ^(.)y`,
+	`[exe=zz* after=^-q$] (.+)`,
+	`(a)b`,
+})
+
 func FuzzApply(f *testing.F) {
 	for _, r := range defaultRows {
 		exe := r.exe
@@ -22,6 +34,8 @@ func FuzzApply(f *testing.F) {
 	}
 	f.Add("/usr/bin/mysql", "mysql\x00-p\xff\xfe")
 	f.Add("/usr/bin/sudo", "sudo\x00/usr/bin/sshpass\x00-p\x00\xff")
+	f.Add("/usr/bin/tool", "tool\x00xy")
+	f.Add("/opt/a/bin/tx", "tx\x00-kK\x00AcmeX\x009z\x00xyab\x00zzz\x00-q\x00s")
 	f.Fuzz(func(t *testing.T, exe, args string) {
 		if strings.ContainsAny(args, "\u212a\u017f") {
 			t.Skip("the keyword scan folds ASCII only (see keyword.go)")
@@ -49,9 +63,12 @@ func FuzzApply(f *testing.F) {
 				t.Errorf("argument %d not redacted but changed: %q -> %q", i, argv[i], out[i])
 			}
 		}
-		ref, refIdx := defaultSet.apply(exe, argv, false)
-		if !equalArgv(out, ref) || !slices.Equal(idx, refIdx) {
-			t.Errorf("prefilter disagrees: %q %v, every rule: %q %v", out, idx, ref, refIdx)
+		for _, s := range []*Set{defaultSet, fuzzSet} {
+			out, idx := s.Apply(exe, argv)
+			ref, refIdx := s.apply(exe, argv, false)
+			if !equalArgv(out, ref) || !slices.Equal(idx, refIdx) {
+				t.Errorf("prefilter disagrees: %q %v, every rule: %q %v", out, idx, ref, refIdx)
+			}
 		}
 	})
 }
