@@ -15,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/prec-dev/prec/lib/logio"
+	"github.com/prec-dev/prec/lib/redact"
 )
 
 // DefaultPath is where precd and prec look for the configuration.
@@ -51,6 +52,10 @@ type Config struct {
 
 	RotateBytes int64         `toml:"-"` // RotateSize in bytes; 0: no size limit
 	RotateEvery time.Duration `toml:"-"` // RotateAge; 0: no age limit
+
+	// Redaction rules (lib/redact): nil (no key) means redact.Defaults(), an empty list none.
+	Redact   *[]string   `toml:"redact"`
+	Redactor *redact.Set `toml:"-"` // Redact compiled; never nil after Load
 }
 
 var legacyKeys = []string{"include_uids", "exclude_uids", "include_gids", "exclude_gids", "include_users",
@@ -200,6 +205,15 @@ func (c *Config) normalize() error {
 		return err
 	}
 	c.Rules = rules
+	texts := redact.Defaults()
+	if c.Redact != nil {
+		texts = *c.Redact
+	}
+	set, err := redact.Compile(texts)
+	if err != nil {
+		return err
+	}
+	c.Redactor = set
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prec-dev/prec/lib/redact"
 )
 
 func write(t *testing.T, text string) string {
@@ -200,5 +202,39 @@ func TestMaxPendingConfig(t *testing.T) {
 		if err == nil && (conf == "" && c.MaxPending != 64<<20 || conf != "" && c.MaxPending != 4096) {
 			t.Errorf("%q: max_pending_bytes %d", conf, c.MaxPending)
 		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	secret := [][]byte{[]byte("tool"), []byte("--password=S3cret")}
+	for _, c := range []struct {
+		name, text string
+		rules      int // -1: the defaults
+		hides      bool
+	}{
+		{"missing key: the defaults", "", -1, true},
+		{"empty list: off", "redact = []\n", 0, false},
+		{"own rule", "redact = ['^--pin=(.+)$']\n", 1, false},
+	} {
+		cfg, err := Load(write(t, c.text))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		want := c.rules
+		if want < 0 {
+			want = len(redact.Defaults())
+		}
+		if cfg.Redactor == nil || cfg.Redactor.Len() != want {
+			t.Errorf("%s: %d rules, want %d", c.name, cfg.Redactor.Len(), want)
+		}
+		if _, idx := cfg.Redactor.Apply("/usr/bin/tool", secret); (idx != nil) != c.hides {
+			t.Errorf("%s: redacted %v, want hidden %v", c.name, idx, c.hides)
+		}
+	}
+	p := write(t, "redact = ['^--pin=(.+)$', '[exe=] x']\n")
+	_, err := Load(p)
+	want := p + `: redact[1] "[exe=] x": option exe is empty`
+	if err == nil || err.Error() != want {
+		t.Errorf("bad rule: %v\nwant %s", err, want)
 	}
 }
