@@ -53,6 +53,18 @@ func (r *Start) AppendJSON(b []byte) []byte {
 	b = appendOptStr(b, `,"interpreter":`, r.Interpreter)
 	b = appendStrings(b, `,"argv_raw":`, r.ArgvRaw, true)
 	b = appendTrue(b, `,"argv_truncated":true`, r.ArgvTruncated)
+	b = appendTrue(b, `,"argv_redacted":true`, r.ArgvRedacted)
+	if len(r.ArgvRedactedIdx) > 0 {
+		b = append(b, `,"argv_redacted_idx":[`...)
+		for i, n := range r.ArgvRedactedIdx {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(n), 10)
+		}
+		b = append(b, ']')
+	}
+	b = appendTrue(b, `,"parent_cmdline_redacted":true`, r.ParentCmdlineRedacted)
 	b = appendTrue(b, `,"exe_truncated":true`, r.ExeTruncated)
 	b = appendTrue(b, `,"cwd_truncated":true`, r.CwdTruncated)
 	b = appendOptStr(b, `,"process_key":`, r.ProcessKey)

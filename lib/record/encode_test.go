@@ -16,7 +16,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			Argv: []string{"ls", "", "a\"b\\c", "\x00\x1f\x7f\u2028\u2029\xff\xfe\b\f\n\r\t", "é"}, Argc: 5, Cgroup: "/x", TTY: "/dev/pts/0",
 			TTYNr: 34816, Source: "user", RecordType: "start", ParentComm: "bash", ParentExe: "/usr/bin/bash", ParentCmdline: "bash -i",
 			ParentTTY: "/dev/pts/0", ParentTTYNr: 34816, EUID: u32(0), EGID: u32(0), Filename: "/bin/ls", Interpreter: "/bin/sh",
-			ArgvRaw: []string{"bHM="}, ArgvTruncated: true, ExeTruncated: true, CwdTruncated: true, ProcessKey: "10@1",
+			ArgvRaw: []string{"bHM="}, ArgvTruncated: true, ArgvRedacted: true, ArgvRedactedIdx: []int{1, 12}, ParentCmdlineRedacted: true, ExeTruncated: true, CwdTruncated: true, ProcessKey: "10@1",
 			ParentKey: "9@1", ThreadExec: true, ExecAfterPONR: true, SyscallFailure: "execve", Compat32: true},
 		{Timestamp: "t", RecordType: "fail", ExecErrno: i(2), ExecError: "no such file or directory", Argv: []string{}},
 	}

@@ -75,6 +75,9 @@ var Fields = []Field{
 	{Name: "interpreter"},
 	{Name: "argv_raw", Kind: KindArray},
 	{Name: "argv_truncated", Kind: KindBool},
+	{Name: "argv_redacted", Kind: KindBool},
+	{Name: "argv_redacted_idx", Kind: KindArray}, // numbers, compared as text joined by spaces ("1 3")
+	{Name: "parent_cmdline_redacted", Kind: KindBool},
 	{Name: "exe_truncated", Kind: KindBool},
 	{Name: "cwd_truncated", Kind: KindBool},
 	{Name: "process_key"},

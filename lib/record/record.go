@@ -50,20 +50,24 @@ type Start struct {
 	ParentTTYNr   uint32   `json:"parent_tty_nr,omitempty"`
 
 	// Additions. See the README's field table.
-	EUID           *uint32  `json:"euid,omitempty"`        // only when it differs from uid
-	EGID           *uint32  `json:"egid,omitempty"`        // only when it differs from gid
-	Filename       string   `json:"filename,omitempty"`    // the path given to execve, when it differs from exe
-	Interpreter    string   `json:"interpreter,omitempty"` // #! interpreter as the kernel ran it
-	ArgvRaw        []string `json:"argv_raw,omitempty"`    // base64 of every argument, when one is not UTF-8
-	ArgvTruncated  bool     `json:"argv_truncated,omitempty"`
-	ExeTruncated   bool     `json:"exe_truncated,omitempty"`
-	CwdTruncated   bool     `json:"cwd_truncated,omitempty"`
-	ProcessKey     string   `json:"process_key,omitempty"` // "pid@start": names the process across execs
-	ParentKey      string   `json:"parent_key,omitempty"`  // the parent's process_key
-	ThreadExec     bool     `json:"thread_exec,omitempty"` // exec called by a non-leader thread
-	ExecAfterPONR  bool     `json:"exec_after_ponr,omitempty"`
-	SyscallFailure string   `json:"syscall,omitempty"`      // fail: execve or execveat
-	Compat32       bool     `json:"compat_32bit,omitempty"` // fail: a 32-bit (ia32) syscall
+	EUID          *uint32  `json:"euid,omitempty"`        // only when it differs from uid
+	EGID          *uint32  `json:"egid,omitempty"`        // only when it differs from gid
+	Filename      string   `json:"filename,omitempty"`    // the path given to execve, when it differs from exe
+	Interpreter   string   `json:"interpreter,omitempty"` // #! interpreter as the kernel ran it
+	ArgvRaw       []string `json:"argv_raw,omitempty"`    // base64 of every argument, when one is not UTF-8
+	ArgvTruncated bool     `json:"argv_truncated,omitempty"`
+	// Redaction (lib/redact) hid a secret: in these arguments (indexes into argv), in parent_cmdline.
+	ArgvRedacted          bool   `json:"argv_redacted,omitempty"`
+	ArgvRedactedIdx       []int  `json:"argv_redacted_idx,omitempty"`
+	ParentCmdlineRedacted bool   `json:"parent_cmdline_redacted,omitempty"`
+	ExeTruncated          bool   `json:"exe_truncated,omitempty"`
+	CwdTruncated          bool   `json:"cwd_truncated,omitempty"`
+	ProcessKey            string `json:"process_key,omitempty"` // "pid@start": names the process across execs
+	ParentKey             string `json:"parent_key,omitempty"`  // the parent's process_key
+	ThreadExec            bool   `json:"thread_exec,omitempty"` // exec called by a non-leader thread
+	ExecAfterPONR         bool   `json:"exec_after_ponr,omitempty"`
+	SyscallFailure        string `json:"syscall,omitempty"`      // fail: execve or execveat
+	Compat32              bool   `json:"compat_32bit,omitempty"` // fail: a 32-bit (ia32) syscall
 }
 
 // End is an end record: the exit of a started process, or its replacement by a later exec.

@@ -195,6 +195,17 @@ func Strings(raw []byte) ([]string, error) {
 		}
 		i = skipWS(raw, i+1)
 		for i < len(raw) && raw[i] != ']' {
+			if c := raw[i]; c == '-' || c >= '0' && c <= '9' { // a number (argv_redacted_idx): its text
+				end := i + 1
+				for end < len(raw) && (raw[end] >= '0' && raw[end] <= '9' || raw[end] == '.') {
+					end++
+				}
+				out = append(out, string(raw[i:end]))
+				if i = skipWS(raw, end); i < len(raw) && raw[i] == ',' {
+					i = skipWS(raw, i+1)
+				}
+				continue
+			}
 			if raw[i] != '"' {
 				return nil, errors.New("array element is not a string")
 			}

@@ -46,6 +46,9 @@ func TestGetAndDecode(t *testing.T) {
 	if err != nil || fmt.Sprintf("%q", args) != `["a" "b c" "é\n"]` {
 		t.Errorf("Strings = %q, %v", args, err)
 	}
+	if nums, err := Strings([]byte(`[1, 12,3]`)); err != nil || fmt.Sprintf("%q", nums) != `["1" "12" "3"]` {
+		t.Errorf("Strings of numbers = %q, %v", nums, err)
+	}
 	if n, ok := Int(f.vals[1]); !ok || n != 1000 {
 		t.Errorf("Int = %d %v", n, ok)
 	}
