@@ -16,6 +16,7 @@ type proc struct {
 	approx     bool
 	exe        string
 	cmdline    string // argv joined by spaces, for children's parent_cmdline
+	redacted   bool   // redaction hid something in cmdline
 	eventID    string // the open start record of the current image, "" when none was written
 	startKtime uint64
 	source     string

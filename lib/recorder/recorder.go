@@ -56,8 +56,9 @@ type Recorder struct {
 	lostTotal   uint64
 	seenDropped [bpfexec.NumCounters]uint64
 
-	line []byte // the start record being decided on
-	buf  []byte // the other records
+	args [][]byte // the arguments of the exec being recorded
+	line []byte   // the start record being decided on
+	buf  []byte   // the other records
 }
 
 // New returns a Recorder for cfg (max_args, max_arg_length, the rules, lost_samples_action) writing
@@ -97,8 +98,16 @@ func (r *Recorder) LostTotal() uint64 { return r.lostTotal }
 // Running adds a process that was running before the events began, from /proc: its start time in
 // clock ticks since boot (/proc/PID/stat's starttime), so its children's start records name it as
 // their parent.
+// cmdline is its arguments joined by spaces: redaction sees them split at every space, so a secret
+// in an argument that holds spaces may be missed (a NUL-separated cmdline would not lose that).
 func (r *Recorder) Running(pid uint32, startTicks uint64, exe, cmdline string) {
-	r.procs[pid] = &proc{pid: pid, startBoot: startTicks * tickNs, approx: true, exe: exe, cmdline: cmdline}
+	redacted := false
+	if r.cfg.Redactor.Len() > 0 {
+		if out, idx := r.cfg.Redactor.ApplyStrings(exe, strings.Split(cmdline, " ")); idx != nil {
+			cmdline, redacted = strings.Join(out, " "), true
+		}
+	}
+	r.procs[pid] = &proc{pid: pid, startBoot: startTicks * tickNs, approx: true, exe: exe, cmdline: cmdline, redacted: redacted}
 }
 
 func (r *Recorder) timestamp(ktime uint64) string {
@@ -156,6 +165,7 @@ func (r *Recorder) common(e *bpfexec.Exec, s *record.Start, now time.Time) {
 	if p := r.procs[h.Ppid]; p != nil && p.is(h.ParentStartBootNs) {
 		s.ParentExe = p.exe
 		s.ParentCmdline = truncUTF8(p.cmdline, 512)
+		s.ParentCmdlineRedacted = p.redacted
 	}
 	s.ProcessKey = processKey(h.Tgid, h.StartBootNs)
 	s.ParentKey = processKey(h.Ppid, h.ParentStartBootNs)
@@ -167,8 +177,11 @@ func processKey(pid uint32, startBoot uint64) string {
 	return strconv.FormatUint(uint64(pid), 10) + "@" + strconv.FormatUint(startBoot, 10)
 }
 
-// argv splits the NUL-separated arguments, applies max_args and max_arg_length, and keeps a lossless
-// copy when an argument is not UTF-8 (rare: only then is the list walked twice).
+// argv splits the NUL-separated arguments, hides their secrets (redact, scoped by the exe, or by the
+// path given to execve when the exec failed), then applies max_args and max_arg_length, and keeps a
+// lossless copy when an argument is not UTF-8 (rare: only then is the list walked twice). Redaction
+// comes first so that a secret cut by max_arg_length is still recognised, and argv_raw holds the
+// redacted bytes.
 func (r *Recorder) argv(e *bpfexec.Exec, s *record.Start) {
 	args := e.Args
 	if n := len(args); n > 0 && args[n-1] == 0 {
@@ -179,39 +192,50 @@ func (r *Recorder) argv(e *bpfexec.Exec, s *record.Start) {
 	if len(e.Args) == 0 {
 		return
 	}
-	s.Argv = make([]string, 0, min(bytes.Count(args, []byte{0})+1, r.cfg.MaxArgs))
-	valid := true
-	r.eachArg(args, s, func(a []byte) {
-		valid = valid && utf8.Valid(a)
-		s.Argv = append(s.Argv, validUTF8(a))
-	})
-	if !valid {
-		s.ArgvRaw = make([]string, 0, len(s.Argv))
-		r.eachArg(args, s, func(a []byte) {
-			s.ArgvRaw = append(s.ArgvRaw, base64.StdEncoding.EncodeToString(a))
-		})
-	}
-}
-
-// eachArg calls f with each argument of args (NUL-separated) cut to max_arg_length, the first
-// max_args of them, and sets s.ArgvTruncated when it cut any.
-func (r *Recorder) eachArg(args []byte, s *record.Start, f func([]byte)) {
-	for n := 0; ; n++ {
+	r.args = r.args[:0]
+	for {
 		a, rest, more := bytes.Cut(args, []byte{0})
-		if n == r.cfg.MaxArgs {
-			s.ArgvTruncated = true
-			return
-		}
-		if len(a) > r.cfg.MaxArgLength {
-			a = a[:r.cfg.MaxArgLength]
-			s.ArgvTruncated = true
-		}
-		f(a)
+		r.args = append(r.args, a)
 		if !more {
-			return
+			break
 		}
 		args = rest
 	}
+	exe := e.Exe
+	if len(exe) == 0 {
+		exe = e.Filename
+	}
+	list, hidden := r.cfg.Redactor.Apply(string(exe), r.args)
+	n := len(list)
+	if n > r.cfg.MaxArgs {
+		n = r.cfg.MaxArgs
+		s.ArgvTruncated = true
+	}
+	list = list[:n]
+	for _, i := range hidden {
+		if i < n {
+			s.ArgvRedactedIdx = append(s.ArgvRedactedIdx, i)
+		}
+	}
+	s.ArgvRedacted = len(s.ArgvRedactedIdx) > 0
+	s.Argv = make([]string, 0, n)
+	valid := true
+	for i, a := range list {
+		if len(a) > r.cfg.MaxArgLength {
+			a = a[:r.cfg.MaxArgLength]
+			list[i] = a
+			s.ArgvTruncated = true
+		}
+		valid = valid && utf8.Valid(a)
+		s.Argv = append(s.Argv, validUTF8(a))
+	}
+	if !valid {
+		s.ArgvRaw = make([]string, 0, n)
+		for _, a := range list {
+			s.ArgvRaw = append(s.ArgvRaw, base64.StdEncoding.EncodeToString(a))
+		}
+	}
+	clear(r.args) // the event's buffer is reused: hold no view of it
 }
 
 // validUTF8 replaces each invalid byte with U+FFFD, as encoding/json does for a whole string.
@@ -282,6 +306,7 @@ func (r *Recorder) Exec(e *bpfexec.Exec) error {
 	p.startBoot, p.approx = h.StartBootNs, false
 	p.exe = s.Exe
 	p.cmdline = strings.Join(s.Argv, " ")
+	p.redacted = s.ArgvRedacted
 	p.startKtime = h.KtimeNs
 	p.source = s.Source
 	p.eventID = s.EventID
@@ -345,7 +370,7 @@ func (r *Recorder) Fork(f *bpfexec.ForkEvent) {
 	if parent == nil || !parent.is(f.ParentStartBootNs) {
 		return
 	}
-	r.procs[f.ChildTgid] = &proc{pid: f.ChildTgid, startBoot: f.ChildStartBootNs, exe: parent.exe, cmdline: parent.cmdline, source: parent.source}
+	r.procs[f.ChildTgid] = &proc{pid: f.ChildTgid, startBoot: f.ChildStartBootNs, exe: parent.exe, cmdline: parent.cmdline, redacted: parent.redacted, source: parent.source}
 }
 
 // Fail records a failed exec: a fail record unless the rules drop it. A relative path is made
