@@ -13,7 +13,7 @@ const (
 	fail   = `{"timestamp":"2026-11-22T13:33:30+09:00","uid":0,"gid":0,"user":"root","group":"root","pid":24,"ppid":23,"comm":"sh","exe":"/nope","cwd":"/","argv":["/nope"],"argc":1,"source":"system","record_type":"fail","exec_errno":2,"exec_error":"no such file or directory"}`
 	loss   = `{"timestamp":"2026-11-22T13:34:00Z","uid":0,"gid":0,"user":"root","group":"root","pid":0,"ppid":0,"comm":"precd","exe":"precd","cwd":"","argv":["precd","loss"],"argc":2,"source":"system","record_type":"loss","lost_samples":5,"lost_samples_total":9}`
 	noargv = `{"timestamp":"2026-11-22T13:34:00Z","uid":0,"comm":"kworker","exe":"","argv":[],"source":"system","record_type":"command"}`
-	setuid = `{"timestamp":"2026-11-22T13:34:00Z","uid":65534,"gid":65534,"euid":0,"argv":["/x"],"source":"system","record_type":"command","argv_truncated":true}`
+	setuid = `{"timestamp":"2026-11-22T13:34:00Z","uid":65534,"gid":65534,"euid":0,"argv":["/x"],"source":"system","record_type":"command","argv_truncated":true,"argv_redacted":true,"argv_redacted_idx":[0,12]}`
 )
 
 func TestMatch(t *testing.T) {
@@ -54,6 +54,10 @@ func TestMatch(t *testing.T) {
 		{"lost_samples>1", "loss"},
 		{"euid=0", "unfin fail loss noargv setuid"}, // euid absent: equals uid
 		{"argv_truncated=true", "setuid"},
+		{"argv_redacted=true", "setuid"},
+		{"argv_redacted_idx=0 12", "setuid"}, // numbers, joined by spaces as argv is
+		{"argv_redacted_idx~=12", "setuid"},
+		{"parent_cmdline_redacted=false", "cmd unfin fail loss noargv setuid"},
 		{"tty_nr=34816", "cmd"},
 		{"pid>0 && pid<24", "cmd unfin"},
 		{"exe=\"\"", "noargv setuid"},
