@@ -16,7 +16,7 @@ type proc struct {
 	approx     bool
 	exe        string
 	cmdline    string // argv joined by spaces, for children's parent_cmdline
-	redacted   bool   // redaction hid something in cmdline
+	hidden     int    // redaction hid something in cmdline: 1 + where the first argument it changed starts
 	eventID    string // the open start record of the current image, "" when none was written
 	startKtime uint64
 	source     string

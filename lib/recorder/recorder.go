@@ -101,13 +101,13 @@ func (r *Recorder) LostTotal() uint64 { return r.lostTotal }
 // cmdline is its arguments joined by spaces: redaction sees them split at every space, so a secret
 // in an argument that holds spaces may be missed (a NUL-separated cmdline would not lose that).
 func (r *Recorder) Running(pid uint32, startTicks uint64, exe, cmdline string) {
-	redacted := false
+	hidden := 0
 	if r.cfg.Redactor.Len() > 0 {
 		if out, idx := r.cfg.Redactor.ApplyStrings(exe, strings.Split(cmdline, " ")); idx != nil {
-			cmdline, redacted = strings.Join(out, " "), true
+			cmdline, hidden = strings.Join(out, " "), hiddenAt(out, idx)
 		}
 	}
-	r.procs[pid] = &proc{pid: pid, startBoot: startTicks * tickNs, approx: true, exe: exe, cmdline: cmdline, redacted: redacted}
+	r.procs[pid] = &proc{pid: pid, startBoot: startTicks * tickNs, approx: true, exe: exe, cmdline: cmdline, hidden: hidden}
 }
 
 func (r *Recorder) timestamp(ktime uint64) string {
@@ -165,7 +165,7 @@ func (r *Recorder) common(e *bpfexec.Exec, s *record.Start, now time.Time) {
 	if p := r.procs[h.Ppid]; p != nil && p.is(h.ParentStartBootNs) {
 		s.ParentExe = p.exe
 		s.ParentCmdline = truncUTF8(p.cmdline, 512)
-		s.ParentCmdlineRedacted = p.redacted
+		s.ParentCmdlineRedacted = p.hidden > 0 && p.hidden <= len(s.ParentCmdline)
 	}
 	s.ProcessKey = processKey(h.Tgid, h.StartBootNs)
 	s.ParentKey = processKey(h.Ppid, h.ParentStartBootNs)
@@ -238,6 +238,19 @@ func (r *Recorder) argv(e *bpfexec.Exec, s *record.Start) {
 	clear(r.args) // the event's buffer is reused: hold no view of it
 }
 
+// hiddenAt returns 1 + the offset in argv joined by spaces where its first redacted argument
+// starts, or 0 when none is (idx is ascending).
+func hiddenAt(argv []string, idx []int) int {
+	if len(idx) == 0 || idx[0] >= len(argv) {
+		return 0
+	}
+	n := 1
+	for _, a := range argv[:idx[0]] {
+		n += len(a) + 1
+	}
+	return n
+}
+
 // validUTF8 replaces each invalid byte with U+FFFD, as encoding/json does for a whole string.
 func validUTF8(b []byte) string {
 	if utf8.Valid(b) {
@@ -306,7 +319,7 @@ func (r *Recorder) Exec(e *bpfexec.Exec) error {
 	p.startBoot, p.approx = h.StartBootNs, false
 	p.exe = s.Exe
 	p.cmdline = strings.Join(s.Argv, " ")
-	p.redacted = s.ArgvRedacted
+	p.hidden = hiddenAt(s.Argv, s.ArgvRedactedIdx)
 	p.startKtime = h.KtimeNs
 	p.source = s.Source
 	p.eventID = s.EventID
@@ -370,7 +383,7 @@ func (r *Recorder) Fork(f *bpfexec.ForkEvent) {
 	if parent == nil || !parent.is(f.ParentStartBootNs) {
 		return
 	}
-	r.procs[f.ChildTgid] = &proc{pid: f.ChildTgid, startBoot: f.ChildStartBootNs, exe: parent.exe, cmdline: parent.cmdline, redacted: parent.redacted, source: parent.source}
+	r.procs[f.ChildTgid] = &proc{pid: f.ChildTgid, startBoot: f.ChildStartBootNs, exe: parent.exe, cmdline: parent.cmdline, hidden: parent.hidden, source: parent.source}
 }
 
 // Fail records a failed exec: a fail record unless the rules drop it. A relative path is made

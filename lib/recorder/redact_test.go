@@ -32,6 +32,11 @@ func TestRedaction(t *testing.T) {
 			kidStart(1, 101, t0, "mysql", "-u", "root", "-p****", "db").with(orphan).with(fields{"argv_redacted": true, "argv_redacted_idx": []int{3}}),
 			childStart(2, t0+2*ms, "/usr/bin/mysql", "mysql -u root -p**** db").with(fields{"parent_cmdline_redacted": true}),
 		}},
+		{"parent_cmdline cut before its redacted argument: not flagged", "", []ev{
+			mkExec(kid(101, t0, "tool", strings.Repeat("x", 600), "--password=S3cret")), parent(t0 + ms), mkExec(childOf101(t0 + 2*ms))}, []fields{
+			kidStart(1, 101, t0, "tool", strings.Repeat("x", 600), "--password=****").with(orphan).with(fields{"argv_redacted": true, "argv_redacted_idx": []int{2}}),
+			childStart(2, t0+2*ms, "/usr/bin/tool", "tool "+strings.Repeat("x", 507)),
+		}},
 		{"argv_raw: invalid UTF-8 beside a secret, and in it", "", []ev{
 			mkExec(kid(101, t0, "tool", "\xff\xfe", "--token=T0k\xe9n", "x"))}, []fields{
 			kidStart(1, 101, t0, "tool", "\ufffd\ufffd", "--token=****", "x").with(orphan).with(fields{"argv_redacted": true, "argv_redacted_idx": []int{2},
