@@ -30,8 +30,8 @@ type Field struct {
 	from []string
 }
 
-// Fields is every field a query or -f may name: the reference's, in the reference's order (which
-// "-f all" prints), then prec's additions.
+// Fields is every field a query or -f may name: the reference's, in its table order ("-f all" puts
+// the default four first, see format.ParseFields), then prec's additions.
 var Fields = []Field{
 	{Name: "timestamp", Kind: KindTime},
 	{Name: "end_timestamp", Kind: KindTime, End: true},
