@@ -43,6 +43,8 @@ type Config struct {
 	Level int           `toml:"-"` // CompressLevel, defaulted
 	Flush time.Duration `toml:"-"`
 	Rules *Rules        `toml:"-"` // user_only, filter_default and filter, compiled
+
+	Hostname string `toml:"hostname"` // every record's host; default the machine's name (os.Hostname)
 }
 
 var legacyKeys = []string{"include_uids", "exclude_uids", "include_gids", "exclude_gids", "include_users",
@@ -160,7 +162,28 @@ func (c *Config) normalize() error {
 		return err
 	}
 	c.Rules = rules
+	if c.Hostname == "" {
+		if c.Hostname, err = os.Hostname(); err != nil {
+			return fmt.Errorf("hostname: %w (set hostname in the configuration)", err)
+		}
+	}
+	if !validHostname(c.Hostname) {
+		return fmt.Errorf("invalid hostname: %q (1 to 255 printable ASCII characters, no spaces)", c.Hostname)
+	}
 	return nil
+}
+
+// validHostname: a syslog HOSTNAME (RFC 5424), which the forwarder sends as it is.
+func validHostname(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if h[i] <= ' ' || h[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // LogPath returns the log path configured in the file at path (the default when the file is missing),
