@@ -57,10 +57,16 @@ func run(args []string, std cli.Stdio) int {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
+		stop := make(chan os.Signal, 1) // cli.Run stops precd on these; the stop record names the one that came
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(stop)
 		return daemon.Run(ctx, cfg, daemon.Options{
-			Log:    slog.New(slog.NewTextHandler(std.Err, nil)),
-			Reopen: hup,
-			Ready:  notifyReady,
+			Log:        slog.New(slog.NewTextHandler(std.Err, nil)),
+			Reopen:     hup,
+			Ready:      notifyReady,
+			Version:    cli.Version,
+			ConfigPath: string(opt.Config),
+			Stop:       stop,
 		})
 	})
 }
