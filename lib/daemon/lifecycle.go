@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,19 +28,53 @@ func lastRecord(path string) ([]byte, error) {
 		files = append(files, set[len(set)-2])
 	}
 	for _, f := range files {
-		var out bytes.Buffer
-		err := logio.Cat(context.Background(), nil, &out, logio.CatOptions{Paths: []string{f}, Last: 1})
+		line, err := lastIn(f)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err != nil {
-			return nil, err
-		}
-		if line := bytes.TrimSpace(out.Bytes()); len(line) > 0 {
-			return line, nil
+		if err != nil || line != nil {
+			return line, err
 		}
 	}
 	return nil, nil
+}
+
+// tailWindow is how much of a file's end lastIn reads first (a unit is at most 4 MiB before
+// compression, a record far less); it reads 8 times more each time that held no whole record.
+var tailWindow int64 = 256 << 10
+
+// lastIn returns the last record of the file at path, reading only its end: at start, precd must not
+// decompress a day of records to find one. Reading from the middle of a file, the scanner skips the
+// unit or line cut at the window's start as junk; a record is taken only with another before it in
+// the window (so it is a whole line), or when the window is the whole file.
+func lastIn(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	for w := tailWindow; ; w *= 8 {
+		off := max(size-w, 0)
+		var out bytes.Buffer
+		err := logio.Cat(context.Background(), io.NewSectionReader(f, off, size-off), &out, logio.CatOptions{Paths: []string{"-"}, Last: 2})
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		lines := bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n"))
+		switch {
+		case len(lines) >= 2:
+			return lines[len(lines)-1], nil
+		case off == 0 && len(lines[0]) > 0:
+			return lines[0], nil
+		case off == 0:
+			return nil, nil
+		}
+	}
 }
 
 // prevRun says what the crashed record says about the run before this one on the log at path, nil

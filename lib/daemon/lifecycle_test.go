@@ -1,8 +1,10 @@
 package daemon
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/prec-dev/prec/lib/logio"
@@ -89,5 +91,57 @@ func TestPrevRunTornTail(t *testing.T) {
 	got, err := prevRun(log)
 	if err != nil || got == nil || got.PrevLastSeq != 2 {
 		t.Errorf("got %+v, %v; want the end record (seq 2)", got, err)
+	}
+}
+
+// TestPrevRunWindow: the last record is found from the file's end only, whatever the window cuts
+// (a unit, a member, a line, a record longer than the window), in every compression.
+func TestPrevRunWindow(t *testing.T) {
+	defer func(w int64) { tailWindow = w }(tailWindow)
+	tailWindow = 300
+	long := `{"timestamp":"2026-12-01T10:00:04Z","event_id":"20261201100000-9","pid":7,"argv":["` + strings.Repeat("x", 5000) +
+		`"],"source":"user","record_type":"start","host":"h","run_id":"20261201100000","seq":%d}`
+	for _, compress := range []string{logio.Plain, logio.Gzip, logio.Zstd} {
+		for _, c := range []struct {
+			name string
+			tail string
+			want uint64 // prev_last_seq; 0: no crashed record
+		}{
+			{"stop last", recStop, 0},
+			{"end last", recEnd, 2},
+			{"long record last", long, 1001},
+		} {
+			t.Run(compress+"/"+c.name, func(t *testing.T) {
+				log := filepath.Join(t.TempDir(), "prec.log")
+				w, err := logio.Create(log, compress, logio.DefaultLevel(compress))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 1; i <= 1000; i++ {
+					w.Write([]byte(fmt.Sprintf(`{"timestamp":"2026-12-01T09:00:00Z","event_id":"20261201090000-%d","pid":%d,"source":"user","record_type":"end","duration_ns":1,"host":"h","run_id":"20261201090000","seq":%d}`+"\n", i, i, i)))
+					if i%37 == 0 {
+						w.Flush()
+					}
+				}
+				tail := c.tail
+				if strings.Contains(tail, "%d") {
+					tail = fmt.Sprintf(tail, 1001)
+				}
+				w.Write([]byte(tail + "\n"))
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+				got, err := prevRun(log)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case c.want == 0 && got != nil:
+					t.Errorf("crashed %+v after a stop record", got)
+				case c.want != 0 && (got == nil || got.PrevLastSeq != c.want):
+					t.Errorf("got %+v, want prev_last_seq %d", got, c.want)
+				}
+			})
+		}
 	}
 }
