@@ -163,27 +163,16 @@ func (c *Config) normalize() error {
 	}
 	c.Rules = rules
 	if c.Hostname == "" {
-		if c.Hostname, err = os.Hostname(); err != nil {
+		h, err := os.Hostname()
+		if err != nil {
 			return fmt.Errorf("hostname: %w (set hostname in the configuration)", err)
 		}
+		c.Hostname = sanitizeHostname(h)
 	}
 	if !validHostname(c.Hostname) {
 		return fmt.Errorf("invalid hostname: %q (1 to 255 printable ASCII characters, no spaces)", c.Hostname)
 	}
 	return nil
-}
-
-// validHostname: a syslog HOSTNAME (RFC 5424), which the forwarder sends as it is.
-func validHostname(h string) bool {
-	if h == "" || len(h) > 255 {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		if h[i] <= ' ' || h[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // LogPath returns the log path configured in the file at path (the default when the file is missing),

@@ -23,4 +23,10 @@ func TestHostname(t *testing.T) {
 			t.Errorf("hostname = %s: %v, want invalid hostname", bad, err)
 		}
 	}
+	if got := sanitizeHostname("a b\x00é"); got != "a_b___" {
+		t.Errorf("sanitizeHostname: %q", got)
+	}
+	if got := sanitizeHostname(""); got != "localhost" {
+		t.Errorf("sanitizeHostname(\"\"): %q", got)
+	}
 }
