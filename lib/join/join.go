@@ -227,8 +227,9 @@ func (j *joiner) write(b []byte) error {
 	return err
 }
 
-// splice adds the end record's fields to the start row: its timestamp as end_timestamp, then every
-// other field except those both records have (event_id, pid, source, record_type).
+// splice adds the end record's fields to the start row: its timestamp as end_timestamp, its seq as
+// end_seq, then every other field except those both records have (event_id, pid, source,
+// record_type, host, run_id).
 func splice(start, end []byte) []byte {
 	i := bytes.LastIndexByte(start, '}')
 	if i < 0 {
@@ -251,7 +252,9 @@ func splice(start, end []byte) []byte {
 		switch string(k) {
 		case "timestamp":
 			add([]byte("end_timestamp"), v)
-		case "event_id", "pid", "source", "record_type":
+		case "seq":
+			add([]byte("end_seq"), v)
+		case "event_id", "pid", "source", "record_type", "host", "run_id":
 		default:
 			add(k, v)
 		}
