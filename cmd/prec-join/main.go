@@ -13,8 +13,9 @@ import (
 )
 
 type options struct {
-	Window int  `long:"window" default:"20000" value-name:"N" description:"A start waits for its end while fewer than N later records have come; then it goes out unfinished"`
-	Follow bool `short:"F" long:"follow" description:"Print each start at once, and again finished when its end comes (for live input)"`
+	Window   int  `long:"window" default:"20000" value-name:"N" description:"A start waits for its end while fewer than N later records have come; then it goes out unfinished"`
+	Follow   bool `short:"F" long:"follow" description:"Print each start at once, and again finished when its end comes (for live input)"`
+	DropEnds bool `long:"drop-ends" description:"Drop end records: each start goes out at once, unfinished, one row per command (what prec -F does when no end field is shown or queried)"`
 }
 
 var command = cli.Command{
@@ -25,7 +26,7 @@ event_id become one record of type command with end_timestamp, exit_status, dura
 other fields; fail, loss and unknown records pass through unchanged. Rows come out in the order of
 their starts. A start waits for its end while fewer than --window later records have come; then it
 goes out unfinished, so memory stays bounded. With -F each start is printed at once, and again when
-its end comes.`,
+its end comes; with --drop-ends only once, as it starts.`,
 }
 
 func main() { os.Exit(run(os.Args[1:], cli.OS())) }
@@ -40,7 +41,7 @@ func run(args []string, std cli.Stdio) int {
 			return cli.Usagef("invalid --window %d: must be 1 or more", opt.Window)
 		}
 		return join.Run(ctx, std.In, std.Out, join.Options{
-			Window: opt.Window, Follow: opt.Follow, Name: "-",
+			Window: opt.Window, Follow: opt.Follow, DropEnds: opt.DropEnds, Name: "-",
 			Problems: jsonl.NewProblems(std.Err, "prec-join: "),
 		})
 	})

@@ -18,6 +18,8 @@ func TestRun(t *testing.T) {
 	}{
 		{nil, in, `{"event_id":"1","record_type":"command","end_timestamp":"T","exit_status":0}` + "\n", "", 0},
 		{[]string{"--follow"}, in, `{"event_id":"1","record_type":"command"}` + "\n" + `{"event_id":"1","record_type":"command","end_timestamp":"T","exit_status":0}` + "\n", "", 0},
+		{[]string{"-F", "--drop-ends"}, in, `{"event_id":"1","record_type":"command"}` + "\n", "", 0},
+		{[]string{"--drop-ends"}, in, `{"event_id":"1","record_type":"command"}` + "\n", "", 0},
 		{nil, "oops\n" + in, `{"event_id":"1","record_type":"command","end_timestamp":"T","exit_status":0}` + "\n", "prec-join: -:1: bad record: byte 1: not a JSON object\n", 1},
 		{[]string{"--window", "0"}, in, "", "prec-join: invalid --window 0", 2},
 		{[]string{"x"}, in, "", `prec-join: unexpected argument "x"`, 2},

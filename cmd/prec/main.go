@@ -9,6 +9,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/prec-dev/prec/lib/cli"
 	"github.com/prec-dev/prec/lib/cli/fmtflags"
@@ -19,6 +20,8 @@ import (
 	"github.com/prec-dev/prec/lib/jsonl"
 	"github.com/prec-dev/prec/lib/logio"
 	"github.com/prec-dev/prec/lib/pipeline"
+	"github.com/prec-dev/prec/lib/query"
+	"github.com/prec-dev/prec/lib/record"
 )
 
 type options struct {
@@ -29,7 +32,8 @@ type options struct {
 	Query     []string     `short:"q" long:"query" value-name:"QUERY" unquote:"false" description:"Filter: key op value clauses (op: = != > >= < <= ~= !~=) joined by && and ||, with ( ) and \"quoted values\"; repeatable (all must match)"`
 	JQ        string       `long:"jq" value-name:"EXPR" unquote:"false" description:"Also keep only rows for which this jq expression is neither false nor null"`
 	fmtflags.Flags
-	Config cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
+	EndRows bool         `long:"end-rows" description:"With -F: print each command again when it ends, finished, also when no field shown or queried needs its end"`
+	Config  cli.Filename `short:"c" long:"config" default:"/etc/prec/precd.conf" value-name:"FILE" description:"precd's configuration, for the log path"`
 }
 
 var command = cli.Command{
@@ -37,7 +41,7 @@ var command = cli.Command{
 	Short: "show the commands precd recorded",
 	Help: map[string]string{
 		"limit":  "Print only the last N rows (0: all); with -F: the last N rows before following (0: none)",
-		"follow": "Follow the log: print each command when it starts, and again when it ends",
+		"follow": "Follow the log: print each command when it starts, and again when it ends if an end field (exit_status, duration, duration_ns, end_timestamp, signal, ...) is shown or queried, or with --end-rows",
 	},
 	Long: `prec reads the log precd writes (log_path of /etc/prec/precd.conf, else /var/log/prec/prec.log),
 joins each command's start and end records into one row, keeps the rows that match the queries, and
@@ -116,7 +120,8 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 		// shown as it comes: it has no end to start following from.
 		cat.Last = -1
 	}
-	jo := join.Options{Follow: opt.Follow, Problems: problems("join")}
+	// Following, a command's end makes a second row only when something shown or queried needs it.
+	jo := join.Options{Follow: opt.Follow, DropEnds: opt.Follow && !opt.EndRows && !needsEnd(fo.Fields, fl.Query, opt.JQ), Problems: problems("join")}
 	fl.Problems = problems("filter")
 	fo.Problems = problems("fmt")
 	stages := []pipeline.Stage{
@@ -136,4 +141,24 @@ func plan(opt *options, std cli.Stdio) ([]pipeline.Stage, error) {
 		return format.Run(ctx, r, w, fo)
 	}})
 	return stages, nil
+}
+
+// needsEnd says whether a row is different once its command ended: a field only an end gives (exit
+// status, duration, end time, signal, ...) is printed, or named by the query or the jq expression
+// (which is not parsed: naming the field anywhere in its text counts).
+func needsEnd(fields []string, q *query.Query, jq string) bool {
+	if fields == nil {
+		fields = record.DefaultFields
+	}
+	for _, n := range fields {
+		if f := record.Lookup(n); f != nil && f.End {
+			return true
+		}
+	}
+	for _, f := range record.Fields {
+		if f.End && (q != nil && q.Names(f.Name) || strings.Contains(jq, f.Name)) {
+			return true
+		}
+	}
+	return false
 }

@@ -101,6 +101,33 @@ func TestStdin(t *testing.T) {
 	}
 }
 
+// TestFollowEnds: following, a command's end makes a second row only when a field shown or queried
+// needs it (or with --end-rows), as the reference prints it.
+func TestFollowEnds(t *testing.T) {
+	demo, err := os.ReadFile("testdata/demo.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ls, mk, cc, echo = "2026-11-22 13:33:29 root root ls -la", "2026-11-22 13:33:29 alice alice make all",
+		"2026-11-22 13:33:30 alice alice cc", "2026-11-22 13:33:32 root root /bin/echo a,b 'x>=y'"
+	for _, r := range []row{
+		{"default fields: one row per command", []string{"-i", "-", "-F", "-A"}, lines(ls, mk, cc, echo), "", 0},
+		{"+exit_status: the finished row too", []string{"-i", "-", "-F", "-A", "-f", "+exit_status"},
+			lines(ls+" -", mk+" -", ls+" 0", cc+" -", mk+" 2", echo+" -"), "", 0},
+		{"duration shown", []string{"-i", "-", "-F", "-f", "pid,duration"}, "10 -\n10 0000-00-00 00:00:00\n13 -\n", "", 0},
+		{"end field queried, not shown", []string{"-i", "-", "-F", "-A", "-f", "pid", "-q", "exit_status!=0"}, "11\n", "", 0},
+		{"end field in the jq expression", []string{"-i", "-", "-F", "-A", "-f", "pid", "--jq", ".exit_status == 2"}, "11\n", "", 0},
+		{"other query: one row", []string{"-i", "-", "-F", "-A", "-f", "pid", "-q", "uid=0"}, "10\n13\n", "", 0},
+		{"--end-rows", []string{"-i", "-", "-F", "-A", "-f", "pid", "--end-rows"}, "10\n11\n10\n12\n11\n13\n", "", 0},
+		{"-n 2: the last two commands", []string{"-i", "-", "-F", "-A", "-f", "pid", "-n", "2"}, "12\n13\n", "", 0},
+		{"without -F: finished rows", []string{"-i", "-", "-A", "-f", "pid,exit_status", "--end-rows"}, "10 0\n11 2\n12 -\n13 -\n", "", 0},
+	} {
+		check(t, r, string(demo))
+	}
+}
+
+func lines(s ...string) string { return strings.Join(s, "\n") + "\n" }
+
 // TestClosedPipe: a reader that goes away (| head) ends the run quietly with status 0.
 func TestClosedPipe(t *testing.T) {
 	var errs bytes.Buffer

@@ -27,7 +27,10 @@ var command = cli.Command{
 	Short: "record every exec, failed exec and process exit",
 	Long: `precd attaches eBPF programs to the kernel's exec, exit, fork and failed-exec events and writes
 one JSON record per event to its log (see precd.conf(5)): start, end, fail, and loss when the kernel
-could not hand events over. Every value is captured in the kernel at the time of the event.
+could not hand events over. Every value is captured in the kernel at the time of the event. Each run
+also writes daemon records: start first, stop last (why, and what it wrote and lost), and crashed
+after start when the run before on this log ended without its stop record. Every record carries
+host, run_id and seq (1, 2, … within the run): a missing record is a gap.
 
 SIGHUP reopens the log (after logrotate renamed it); SIGTERM and SIGINT stop recording, write what
 the kernel already sent and exit 0. precd needs root and a kernel 5.8 or later with BTF; it refuses
@@ -57,10 +60,16 @@ func run(args []string, std cli.Stdio) int {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
+		stop := make(chan os.Signal, 1) // cli.Run stops precd on these; the stop record names the one that came
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(stop)
 		return daemon.Run(ctx, cfg, daemon.Options{
-			Log:    slog.New(slog.NewTextHandler(std.Err, nil)),
-			Reopen: hup,
-			Ready:  notifyReady,
+			Log:        slog.New(slog.NewTextHandler(std.Err, nil)),
+			Reopen:     hup,
+			Ready:      notifyReady,
+			Version:    cli.Version,
+			ConfigPath: string(opt.Config),
+			Stop:       stop,
 		})
 	})
 }

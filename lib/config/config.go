@@ -45,6 +45,7 @@ type Config struct {
 	RotateSize     string `toml:"rotate_size"`        // precd rotates the log past this size ("100MiB"); "": never
 	RotateAge      string `toml:"rotate_age"`         // ... or once the file is this old (Go duration); "": never
 	RotateKeep     int    `toml:"rotate_keep"`        // rotated files kept besides the current one (default 5)
+	Hostname       string `toml:"hostname"`           // every record's host; default the machine's name (os.Hostname)
 
 	Level int           `toml:"-"` // CompressLevel, defaulted
 	Flush time.Duration `toml:"-"`
@@ -205,6 +206,16 @@ func (c *Config) normalize() error {
 		return err
 	}
 	c.Rules = rules
+	if c.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("hostname: %w (set hostname in the configuration)", err)
+		}
+		c.Hostname = sanitizeHostname(h)
+	}
+	if !validHostname(c.Hostname) {
+		return fmt.Errorf("invalid hostname: %q (1 to 255 printable ASCII characters, no spaces)", c.Hostname)
+	}
 	texts := redact.Defaults()
 	if c.Redact != nil {
 		texts = *c.Redact

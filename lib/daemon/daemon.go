@@ -25,6 +25,13 @@ type Options struct {
 	Log    *slog.Logger
 	Reopen <-chan os.Signal // SIGHUP: reopen the log
 	Ready  func()           // called once the probes are attached and recording
+
+	// For the daemon records: precd's version, the configuration file read (its digest goes into
+	// the start record; "" for none), and the signals that stop it (SIGTERM, SIGINT), of which the
+	// one that came is the stop record's reason.
+	Version    string
+	ConfigPath string
+	Stop       <-chan os.Signal
 }
 
 type daemon struct {
@@ -41,6 +48,7 @@ type daemon struct {
 	lastFlush time.Time
 
 	written uint64
+	unwRun  unwritten // records not kept in the whole run, for the stop record
 
 	fault     string    // why the log takes no writes; "" when it does
 	reopenDue bool      // a reopen failed: try again at the next flush
@@ -66,7 +74,13 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) error {
 	if err := d.files.start(d.prefix); err != nil {
 		return fmt.Errorf("write %s: %w", d.files.lock.Name(), err)
 	}
-	d.rec = recorder.New(cfg, sink{d}, recorder.Options{Prefix: d.prefix, UID: uint32(os.Geteuid()), GID: uint32(os.Getegid())})
+	// Under the lock, before this run writes: did the run before end with its stop record?
+	crashed, err := prevRun(cfg.LogPath)
+	if err != nil {
+		d.log.Warn("cannot tell how the previous run ended: no crashed record", "log", cfg.LogPath, "err", err)
+	}
+	d.rec = recorder.New(cfg, sink{d}, recorder.Options{Prefix: d.prefix, UID: uint32(os.Geteuid()), GID: uint32(os.Getegid()),
+		PID: uint32(os.Getpid()), PPID: uint32(os.Getppid())})
 	runID, _ := strconv.ParseUint(d.prefix, 10, 64)
 	if d.w, err = logio.NewWriter(cfg.Compress, cfg.Level, runID); err != nil {
 		return err
@@ -98,6 +112,16 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) error {
 	}
 	defer d.probe.Close()
 	d.syncClock()
+	if err := d.rec.Started(startInfo(opt, cfg.LogPath, d.probe.Attach)); err != nil {
+		return err
+	}
+	if crashed != nil {
+		d.log.Warn("the previous run ended without its stop record", "run_id", crashed.PrevRunID,
+			"last_timestamp", crashed.PrevLastTimestamp, "last_seq", crashed.PrevLastSeq)
+		if err := d.rec.Crashed(*crashed); err != nil {
+			return err
+		}
+	}
 	scanProc(d.rec) // after attaching: a process started in between is in the ring, not lost
 	d.log.Info("recording", "log", cfg.LogPath, "compress", cfg.Compress, "attach", strings.Join(d.probe.Attach, ","), "event_id_prefix", d.prefix)
 	if d.probe.FailedErr != nil {
@@ -114,10 +138,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) error {
 		default:
 		}
 		if err := d.step(pollInterval(cfg.Flush), opt.Reopen); err != nil {
+			d.failStop(err)
 			return err
 		}
 	}
-	return d.shutdown()
+	return d.shutdown(stopReason(opt.Stop))
 }
 
 // pollInterval is how long the reader sleeps when the ring is quiet. The kernel wakes it early once
@@ -223,7 +248,14 @@ func (d *daemon) failed(err error) {
 	d.fault = err.Error()
 }
 
-func (d *daemon) shutdown() error {
+// failStop writes the stop record of a run that err ended, and what is held, if the log takes it.
+func (d *daemon) failStop(err error) {
+	if d.rec.Stopped(err.Error(), d.unwRun.Unwritten) == nil {
+		d.flushLog(false)
+	}
+}
+
+func (d *daemon) shutdown(reason string) error {
 	// Stop the producers first, then read what is queued: sent == received + dropped then holds.
 	d.probe.Detach()
 	for {
@@ -232,10 +264,15 @@ func (d *daemon) shutdown() error {
 			break
 		}
 		if err := d.handle(raw); err != nil {
+			d.failStop(err)
 			return err
 		}
 	}
 	if err := d.checkLoss(); err != nil {
+		d.failStop(err)
+		return err
+	}
+	if err := d.rec.Stopped(reason, d.unwRun.Unwritten); err != nil {
 		return err
 	}
 	d.flushLog(false)
@@ -286,14 +323,16 @@ type sink struct{ d *daemon }
 func (s sink) Write(line []byte, typ, ts string) error { return s.d.emit(line, typ, ts) }
 
 // emit adds a record to the log; while the log takes no writes and max_pending_bytes are held, a
-// record is only counted (loss records are always kept: they are few and say what was lost).
+// record is only counted (loss and daemon records are always kept: they are few and say what was
+// lost).
 func (d *daemon) emit(line []byte, typ, ts string) error {
-	if d.fault != "" && typ != record.TypeLoss && d.w.Held() >= d.cfg.MaxPending {
+	if d.fault != "" && typ != record.TypeLoss && typ != record.TypeDaemon && d.w.Held() >= d.cfg.MaxPending {
 		if d.unw.count() == 0 {
 			d.log.Warn("max_pending_bytes held in memory: later records are counted, not kept, until the log takes writes",
 				"max_pending_bytes", d.cfg.MaxPending)
 		}
 		d.unw.add(typ, ts, d.fault)
+		d.unwRun.add(typ, ts, d.fault)
 		return nil
 	}
 	d.written++

@@ -36,7 +36,7 @@ type Options struct {
 }
 
 // ParseFields reads a -f value: a comma-separated list of field names, "all" for the reference's
-// full list. A list whose first name starts with + or - edits the default list: each + or - sets the
+// full list in the reference's order (the default fields first). A list whose first name starts with + or - edits the default list: each + or - sets the
 // operation for the names that follow it.
 func ParseFields(spec string) ([]string, error) {
 	parts := strings.Split(spec, ",")
@@ -56,10 +56,7 @@ func ParseFields(spec string) ([]string, error) {
 		}
 		names := []string{p}
 		if p == "all" {
-			names = nil
-			for _, f := range record.Fields[:record.NumReference] {
-				names = append(names, f.Name)
-			}
+			names = allFields
 		} else if record.Lookup(p) == nil {
 			return nil, fmt.Errorf("invalid --fields %q: unknown field %q", spec, p)
 		}
@@ -75,6 +72,19 @@ func ParseFields(spec string) ([]string, error) {
 	}
 	return list, nil
 }
+
+// allFields is what "all" expands to: the reference's fields, the default four first and then the
+// others in the order of its field table, as its code expands "all" (its help text lists them in
+// table order, which is not what it prints). prec's own additions are not part of it.
+var allFields = func() []string {
+	names := slices.Clone(record.DefaultFields)
+	for _, f := range record.Fields[:record.NumReference] {
+		if !slices.Contains(names, f.Name) {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}()
 
 // Run prints the records of in to out. Bad lines are reported to opt.Problems and skipped; the run
 // then ends with the error of Problems.Err.

@@ -124,8 +124,40 @@ func TestCSVCell(t *testing.T) {
 	}
 }
 
+// referenceAll is "-f all" as the reference's code expands it (allOutputFields in its
+// internal/cli/output_formatter.go): the default four first, then its table order.
+const referenceAll = "timestamp,user,group,command,end_timestamp,event_id,uid,gid,auid,session_id,pid,ppid," +
+	"comm,exe,cwd,argv,argc,cgroup,tty,tty_nr,source,record_type,exit_status,duration_ns,duration," +
+	"exec_errno,exec_error,lost_samples,lost_samples_total,parent_comm,parent_exe,parent_cmdline," +
+	"parent_tty,parent_tty_nr"
+
+// TestAllHeader: the CSV header and the text columns of "-f all" are the reference's, in its order
+// (the golden files hold the rows; -update must not move this).
+func TestAllHeader(t *testing.T) {
+	csv, err := os.ReadFile("testdata/basic.csv.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if header, _, _ := strings.Cut(string(csv), "\n"); header != referenceAll {
+		t.Errorf("csv header\n%s\nwant\n%s", header, referenceAll)
+	}
+	all, _ := ParseFields("all")
+	in := `{"timestamp":"2026-11-22T13:33:29Z","user":"u","group":"g","argv":["c"],"end_timestamp":"2026-11-22T13:33:30Z","event_id":"e","uid":1}` + "\n"
+	var out bytes.Buffer
+	if err := Run(context.Background(), strings.NewReader(in), &out, Options{Fields: all}); err != nil {
+		t.Fatal(err)
+	}
+	cols := strings.Split(strings.TrimSuffix(out.String(), "\n"), " ")
+	if want := "2026-11-22 13:33:29 u g c 2026-11-22 13:33:30 e 1"; strings.Join(cols[:9], " ") != want {
+		t.Errorf("text columns %q, want %q first", cols, want)
+	}
+}
+
 func TestParseFields(t *testing.T) {
 	for _, c := range []struct{ spec, want, err string }{
+		{"all", referenceAll, ""},
+		{"pid,all", "pid," + strings.Replace(referenceAll, ",pid,", ",", 1), ""},
+		{"+all,-uid", strings.Replace(referenceAll, ",uid,", ",", 1), ""},
 		{"-user,group,+pid", "timestamp,command,pid", ""},
 		{"timestamp,+pid", "timestamp,pid", ""},
 		{"+pid,uid,-command,user", "timestamp,group,pid,uid", ""},

@@ -22,7 +22,11 @@ type Options struct {
 	Window int
 	// Follow prints each start at once as a provisional command row, and the finished row again when
 	// its end comes, as `prec -F` shows them; rows are then not held back.
-	Follow   bool
+	Follow bool
+	// DropEnds drops end records: each start goes out at once as a command row without end fields,
+	// and a command is one row also when following. prec -F does this unless an end field
+	// (exit_status, duration, ...) is shown or queried, as the reference does.
+	DropEnds bool
 	Name     string // the input's name in messages
 	Problems *jsonl.Problems
 }
@@ -123,24 +127,30 @@ func (j *joiner) add(line []byte) error {
 		buf = append(buf, commandType...)
 		buf = append(buf, line[typOff+len(startType):]...)
 		id, _ := record.String(rawID)
-		if j.opt.Follow {
+		if j.opt.Follow || j.opt.DropEnds && j.head == len(j.queue) {
 			if err := j.write(buf); err != nil {
 				return err
 			}
-			if id != "" {
+			switch {
+			case j.opt.DropEnds:
+				j.free = append(j.free[:0], buf) // written: the next start reuses it
+			case id != "":
 				j.track(&row{buf: buf, id: id})
 			}
 			return nil
 		}
-		rw := &row{buf: buf, id: id, done: id == ""}
+		rw := &row{buf: buf, id: id, done: id == "" || j.opt.DropEnds}
 		j.queue = append(j.queue, rw)
-		if id != "" {
+		if !rw.done {
 			if old := j.pending[id]; old != nil {
 				old.done = true // a repeated id: the earlier start will not get this end
 			}
 			j.pending[id] = rw
 		}
 	case bytes.Equal(typ, endType):
+		if j.opt.DropEnds {
+			return nil
+		}
 		id, _ := record.String(rawID)
 		rw := j.pending[id]
 		if rw == nil {
@@ -217,8 +227,9 @@ func (j *joiner) write(b []byte) error {
 	return err
 }
 
-// splice adds the end record's fields to the start row: its timestamp as end_timestamp, then every
-// other field except those both records have (event_id, pid, source, record_type).
+// splice adds the end record's fields to the start row: its timestamp as end_timestamp, its seq as
+// end_seq, then every other field except those both records have (event_id, pid, source,
+// record_type, host, run_id).
 func splice(start, end []byte) []byte {
 	i := bytes.LastIndexByte(start, '}')
 	if i < 0 {
@@ -241,7 +252,9 @@ func splice(start, end []byte) []byte {
 		switch string(k) {
 		case "timestamp":
 			add([]byte("end_timestamp"), v)
-		case "event_id", "pid", "source", "record_type":
+		case "seq":
+			add([]byte("end_seq"), v)
+		case "event_id", "pid", "source", "record_type", "host", "run_id":
 		default:
 			add(k, v)
 		}

@@ -20,7 +20,12 @@ const (
 	unk  = `{"timestamp":"T7","record_type":"future","x":1}`
 	c1   = `{"timestamp":"T1","event_id":"e-1","pid":1,"argv":["a"],"source":"user","record_type":"command","extra":{"k":[1]},"end_timestamp":"T2","exit_status":0,"duration_ns":5}`
 	c2   = `{"timestamp":"T3","event_id":"e-2","pid":2,"argv":["b"],"source":"user","record_type":"command","end_timestamp":"T4","exit_status":137,"duration_ns":9,"signal":"SIGKILL"}`
+	c1u  = `{"timestamp":"T1","event_id":"e-1","pid":1,"argv":["a"],"source":"user","record_type":"command","extra":{"k":[1]}}`
 	c2u  = `{"timestamp":"T3","event_id":"e-2","pid":2,"argv":["b"],"source":"user","record_type":"command"}`
+	s3   = `{"timestamp":"T8","event_id":"r-3","pid":4,"source":"user","record_type":"start","host":"h","run_id":"r","seq":7}`
+	e3   = `{"timestamp":"T9","event_id":"r-3","pid":4,"source":"user","record_type":"end","duration_ns":1,"host":"h","run_id":"r","seq":9}`
+	c3   = `{"timestamp":"T8","event_id":"r-3","pid":4,"source":"user","record_type":"command","host":"h","run_id":"r","seq":7,"end_timestamp":"T9","duration_ns":1,"end_seq":9}`
+	d1   = `{"timestamp":"T8","record_type":"daemon","event":"start","attach":["a"],"host":"h","run_id":"r","seq":1}`
 	orph = `{"timestamp":"T0","event_id":"e-0","pid":9,"source":"user","record_type":"end","exit_status":1,"duration_ns":1}`
 )
 
@@ -42,7 +47,10 @@ func TestRun(t *testing.T) {
 		{"unfinished at end of input", Options{}, lines(s2, s1, e1), lines(c2u, c1), ""},
 		{"window: start goes out unfinished, its late end dropped", Options{Window: 2}, lines(s2, f1, l1, unk, e2), lines(c2u, f1, l1, unk), ""},
 		{"follow: provisional then final", Options{Follow: true}, lines(s2, f1, e2), lines(c2u, f1, c2), ""},
+		{"follow, ends dropped: one row per command", Options{Follow: true, DropEnds: true}, lines(s1, s2, e2, f1, e1, orph), lines(c1u, c2u, f1), ""},
+		{"ends dropped: list", Options{DropEnds: true}, lines(s1, f1, e1, s2, l1), lines(c1u, f1, c2u, l1), ""},
 		{"bad lines skipped and reported", Options{}, lines(s1, `{"bad`, `[]`, e1), lines(c1), "x:2: bad record"},
+		{"identity: the end's seq is end_seq, host and run_id once; daemon records pass", Options{}, lines(d1, s3, e3), lines(d1, c3), ""},
 		{"blank lines ignored", Options{}, "\n" + lines(s1, "", e1), lines(c1), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package logio
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,7 +19,9 @@ var (
 
 // RotatedSet returns base and the files rotated from it, oldest first, base last: logrotate's
 // numbered names (base.1 is newer than base.2.gz) and dated ones (base-20260101.zst); lock files are
-// never logs. When the names follow neither scheme alone, modification times order them.
+// never logs. When the names follow neither scheme alone, modification times order them, and
+// where two names give the same place (prec.log.1, prec.log.1.zst) the older file comes first; equal
+// times go by name, as the reference orders them.
 func RotatedSet(base string) ([]string, error) {
 	dir, name := filepath.Split(base)
 	if dir == "" {
@@ -61,19 +64,16 @@ func RotatedSet(base string) ([]string, error) {
 		files = append(files, f)
 	}
 	byName := len(schemes) == 1 && !schemes["other"]
-	slices.SortStableFunc(files, func(a, b file) int {
+	slices.SortFunc(files, func(a, b file) int {
 		switch {
-		case byName && schemes["num"]:
+		case byName && schemes["num"] && a.num != b.num:
 			return b.num - a.num
-		case byName:
+		case byName && schemes["date"] && a.date != b.date:
 			return strings.Compare(a.date, b.date)
-		case a.mtime != b.mtime:
-			if a.mtime < b.mtime {
-				return -1
-			}
-			return 1
 		}
-		return strings.Compare(a.path, b.path)
+		// the reference's order, for all files or where names tie (prec.log.1 and prec.log.1.zst,
+		// left by a change of compression): modification time, then name
+		return cmp.Or(cmp.Compare(a.mtime, b.mtime), strings.Compare(a.path, b.path))
 	})
 	var out []string
 	for _, f := range files {

@@ -319,9 +319,9 @@ func (c *clause) setValue(v string) error {
 			}
 		case "record_type":
 			switch v {
-			case record.TypeCommand, record.TypeStart, record.TypeEnd, record.TypeFail, record.TypeLoss:
+			case record.TypeCommand, record.TypeStart, record.TypeEnd, record.TypeFail, record.TypeLoss, record.TypeDaemon:
 			default:
-				return fmt.Errorf("value %q of record_type is not command, start, end, fail or loss", v)
+				return fmt.Errorf("value %q of record_type is not command, start, end, fail, loss or daemon", v)
 			}
 		}
 		c.str = v

@@ -115,7 +115,7 @@ func TestCompileErrors(t *testing.T) {
 		{"argv>x", "operator > does not apply to array field argv"},
 		{"uid=abc", `value "abc" of numeric field uid is not an integer at column 5`},
 		{"source~=us", `value "us" of source is not user or system`},
-		{"record_type=x", "is not command, start, end, fail or loss"},
+		{"record_type=x", "is not command, start, end, fail, loss or daemon"},
 		{"timestamp>=2026-11-22", "is not an RFC 3339 time"},
 		{"duration>=0000-00-00 00:00:60", "out of range"},
 		{"duration>=soon", "neither Y-M-D h:m:s nor like 1m30s"},

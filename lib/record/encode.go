@@ -73,6 +73,7 @@ func (r *Start) AppendJSON(b []byte) []byte {
 	b = appendTrue(b, `,"exec_after_ponr":true`, r.ExecAfterPONR)
 	b = appendOptStr(b, `,"syscall":`, r.SyscallFailure)
 	b = appendTrue(b, `,"compat_32bit":true`, r.Compat32)
+	b = r.Identity.appendJSON(b)
 	return append(b, '}')
 }
 
@@ -93,7 +94,18 @@ func (r *End) AppendJSON(b []byte) []byte {
 	b = appendOptStr(b, `,"signal":`, r.Signal)
 	b = appendTrue(b, `,"core_dumped":true`, r.CoreDumped)
 	b = appendOptStr(b, `,"replaced_by":`, r.ReplacedBy)
+	b = r.Identity.appendJSON(b)
 	return append(b, '}')
+}
+
+// appendJSON appends the identity keys that are set.
+func (id *Identity) appendJSON(b []byte) []byte {
+	b = appendOptStr(b, `,"host":`, id.Host)
+	b = appendOptStr(b, `,"run_id":`, id.RunID)
+	if id.Seq != 0 {
+		b = appendUint(b, `,"seq":`, id.Seq)
+	}
+	return b
 }
 
 func appendUint(b []byte, key string, v uint64) []byte {

@@ -31,6 +31,7 @@ func (r *Loss) AppendJSON(b []byte) []byte {
 	b = appendOptStr(b, `,"unwritten_from":`, r.UnwrittenFrom)
 	b = appendOptStr(b, `,"unwritten_to":`, r.UnwrittenTo)
 	b = appendOptStr(b, `,"unwritten_reason":`, r.UnwrittenReason)
+	b = r.Identity.appendJSON(b)
 	return append(b, '}')
 }
 

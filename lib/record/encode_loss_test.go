@@ -18,6 +18,7 @@ func TestLossAppendJSON(t *testing.T) {
 			UnwrittenFrom: "2026-12-01T12:00:00Z", UnwrittenTo: "2026-12-01T12:00:01Z",
 			UnwrittenReason: "write /var/log/prec/prec.log: no space left on device"},
 		{UnwrittenTo: "x"},
+		{LostSamples: 1, Identity: Identity{Host: "h", RunID: "20261201173000", Seq: 42}},
 	} {
 		want, err := json.Marshal(&l)
 		if err != nil {

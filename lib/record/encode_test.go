@@ -17,7 +17,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			TTYNr: 34816, Source: "user", RecordType: "start", ParentComm: "bash", ParentExe: "/usr/bin/bash", ParentCmdline: "bash -i",
 			ParentTTY: "/dev/pts/0", ParentTTYNr: 34816, EUID: u32(0), EGID: u32(0), Filename: "/bin/ls", Interpreter: "/bin/sh",
 			ArgvRaw: []string{"bHM="}, ArgvTruncated: true, ArgvRedacted: true, ArgvRedactedIdx: []int{1, 12}, ParentCmdlineRedacted: true, ExeTruncated: true, CwdTruncated: true, ProcessKey: "10@1",
-			ParentKey: "9@1", ThreadExec: true, ExecAfterPONR: true, SyscallFailure: "execve", Compat32: true},
+			ParentKey: "9@1", ThreadExec: true, ExecAfterPONR: true, SyscallFailure: "execve", Compat32: true,
+			Identity: Identity{Host: "h<1>", RunID: "20261201173000", Seq: 7}},
 		{Timestamp: "t", RecordType: "fail", ExecErrno: i(2), ExecError: "no such file or directory", Argv: []string{}},
 	}
 	for _, s := range starts {
@@ -27,9 +28,29 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, e := range []End{{}, {Timestamp: "t", EventID: "e", PID: 1, Source: "user", RecordType: "end", ExitStatus: i(137),
-		DurationNs: 99, Signal: "SIGKILL", CoreDumped: true, ReplacedBy: "e-2"}} {
+		DurationNs: 99, Signal: "SIGKILL", CoreDumped: true, ReplacedBy: "e-2", Identity: Identity{Host: "h", RunID: "r", Seq: 1}},
+		{Identity: Identity{Seq: 18446744073709551615}}} {
 		want, _ := json.Marshal(&e)
 		if got := e.AppendJSON(nil); string(got) != string(want) {
+			t.Errorf("\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+func TestDaemonAppendJSONMatchesEncodingJSON(t *testing.T) {
+	id := Identity{Host: "web-1", RunID: "20261201173000", Seq: 3}
+	for _, d := range []Daemon{
+		{},
+		{Timestamp: "t", Argv: []string{"precd", "start"}, Argc: 2, Source: "system", RecordType: "daemon", Event: "start",
+			DaemonStart: &DaemonStart{Version: "1.0", Kernel: "6.1.0", BootID: "b", ConfigPath: "/etc/prec/precd.conf",
+				ConfigSHA256: "ab", LogPath: "/var/log/prec/prec.log", Attach: []string{"tp/sched/sched_process_exec"}}, Identity: id},
+		{Event: "start", DaemonStart: &DaemonStart{}},
+		{Event: "stop", DaemonStop: &DaemonStop{Reason: "SIGTERM", WrittenStarts: 1, WrittenEnds: 2, WrittenFails: 3, WrittenLosses: 4,
+			LostStarts: 5, LostEnds: 6, LostFails: 7, LostForks: 8, UnwrittenStarts: 9, UnwrittenEnds: 10, UnwrittenFails: 11}, Identity: id},
+		{Event: "crashed", DaemonCrashed: &DaemonCrashed{PrevRunID: "20261201172959", PrevLastTimestamp: "t0", PrevLastSeq: 99}, Identity: id},
+	} {
+		want, _ := json.Marshal(&d)
+		if got := d.AppendJSON(nil); string(got) != string(want) {
 			t.Errorf("\n got %s\nwant %s", got, want)
 		}
 	}

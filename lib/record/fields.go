@@ -30,8 +30,8 @@ type Field struct {
 	from []string
 }
 
-// Fields is every field a query or -f may name: the reference's, in the reference's order (which
-// "-f all" prints), then prec's additions.
+// Fields is every field a query or -f may name: the reference's, in its table order ("-f all" puts
+// the default four first, see format.ParseFields), then prec's additions.
 var Fields = []Field{
 	{Name: "timestamp", Kind: KindTime},
 	{Name: "end_timestamp", Kind: KindTime, End: true},
@@ -93,6 +93,33 @@ var Fields = []Field{
 	{Name: "lost_ends", Kind: KindNumber, Optional: true},
 	{Name: "lost_fails", Kind: KindNumber, Optional: true},
 	{Name: "lost_forks", Kind: KindNumber, Optional: true},
+
+	// Record identity (every record type; absent in logs written before it).
+	{Name: "host"},
+	{Name: "run_id"},
+	{Name: "seq", Kind: KindNumber, Optional: true},
+	{Name: "end_seq", Kind: KindNumber, Optional: true, End: true}, // the seq of the end record joined into a command
+
+	// Lifecycle (record_type daemon).
+	{Name: "event"},
+	{Name: "version"},
+	{Name: "kernel"},
+	{Name: "boot_id"},
+	{Name: "config_path"},
+	{Name: "config_sha256"},
+	{Name: "log_path"},
+	{Name: "attach", Kind: KindArray},
+	{Name: "reason"},
+	{Name: "written_starts", Kind: KindNumber, Optional: true},
+	{Name: "written_ends", Kind: KindNumber, Optional: true},
+	{Name: "written_fails", Kind: KindNumber, Optional: true},
+	{Name: "written_losses", Kind: KindNumber, Optional: true},
+	{Name: "unwritten_starts", Kind: KindNumber, Optional: true},
+	{Name: "unwritten_ends", Kind: KindNumber, Optional: true},
+	{Name: "unwritten_fails", Kind: KindNumber, Optional: true},
+	{Name: "prev_run_id"},
+	{Name: "prev_last_timestamp", Kind: KindTime},
+	{Name: "prev_last_seq", Kind: KindNumber, Optional: true},
 }
 
 // NumReference is how many of Fields are the reference's: "-f all" selects Fields[:NumReference].

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,8 +29,14 @@ func (l *lines) Write(line []byte, typ, ts string) error {
 	return nil
 }
 
+// testHost is every test record's host: the tests do not depend on this machine's name.
+const testHost = "rec-test-1"
+
 func loadConfig(t testing.TB, text string) *config.Config {
 	t.Helper()
+	if !strings.Contains(text, "hostname") {
+		text += "\nhostname = \"" + testHost + "\"\n"
+	}
 	p := filepath.Join(t.TempDir(), "precd.conf")
 	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ func (r *Recorder) Dropped(dropped [bpfexec.NumCounters]uint64) (uint64, error) 
 	var sum uint64
 	for i := range dropped {
 		delta[i] = dropped[i] - r.seenDropped[i]
+		r.lost[i] += delta[i]
 		sum += delta[i]
 	}
 	r.seenDropped = dropped
@@ -64,10 +65,11 @@ func (r *Recorder) loss() *record.Loss {
 		Comm: "precd", Exe: "precd", Argv: []string{"precd", "loss"}, Argc: 2,
 		Source: record.SourceSystem, RecordType: record.TypeLoss,
 		LostSamplesTotal: r.lostTotal,
+		Identity:         r.identity(),
 	}
 }
 
 func (r *Recorder) writeLoss(l *record.Loss) error {
 	r.buf = append(l.AppendJSON(r.buf[:0]), '\n')
-	return r.sink.Write(r.buf, record.TypeLoss, l.Timestamp)
+	return r.write(r.buf, record.TypeLoss, l.Timestamp)
 }

@@ -37,8 +37,10 @@ type Options struct {
 	// Mono is CLOCK_MONOTONIC in ns, the clock of the events' ktime; nil means the real one.
 	// SyncClock takes Now - Mono as the offset from event time to wall time.
 	Mono func() int64
-	// UID and GID are precd's own, for its loss records.
-	UID, GID uint32
+	// UID and GID are precd's own, for its loss and daemon records; PID and PPID too, for its
+	// daemon records.
+	UID, GID  uint32
+	PID, PPID uint32
 }
 
 // Recorder maps events to records. It is not safe for concurrent use.
@@ -54,7 +56,11 @@ type Recorder struct {
 	monoOff int64 // wall - monotonic, ns
 
 	lostTotal   uint64
+	lost        [bpfexec.NumCounters]uint64 // by kind, since the start
 	seenDropped [bpfexec.NumCounters]uint64
+
+	seq     uint64    // of the last record written
+	written [4]uint64 // records written, by kind (starts, ends, fails, losses)
 
 	args [][]byte // the arguments of the exec being recorded
 	line []byte   // the start record being decided on
@@ -108,6 +114,30 @@ func (r *Recorder) Running(pid uint32, startTicks uint64, exe, cmdline string) {
 		}
 	}
 	r.procs[pid] = &proc{pid: pid, startBoot: startTicks * tickNs, approx: true, exe: exe, cmdline: cmdline, hidden: hidden}
+}
+
+// identity is the identity of the next record written.
+func (r *Recorder) identity() record.Identity {
+	return record.Identity{Host: r.cfg.Hostname, RunID: r.opt.Prefix, Seq: r.seq + 1}
+}
+
+// write hands a record with the next seq to the Sink.
+func (r *Recorder) write(line []byte, typ, ts string) error {
+	r.seq++
+	if err := r.sink.Write(line, typ, ts); err != nil {
+		return err
+	}
+	switch typ {
+	case record.TypeStart:
+		r.written[0]++
+	case record.TypeEnd:
+		r.written[1]++
+	case record.TypeFail:
+		r.written[2]++
+	case record.TypeLoss:
+		r.written[3]++
+	}
+	return nil
 }
 
 func (r *Recorder) timestamp(ktime uint64) string {
@@ -296,6 +326,12 @@ func (r *Recorder) Exec(e *bpfexec.Exec) error {
 	}
 	s.ThreadExec = h.Flags.Has(bpfexec.FThreadExec)
 
+	p := r.procs[h.Tgid]
+	endFirst := p != nil && p.is(h.StartBootNs) && p.eventID != ""
+	s.Identity = r.identity()
+	if endFirst {
+		s.Seq++ // the end of the image it replaces goes first
+	}
 	r.nextID++
 	s.EventID = r.opt.Prefix + "-" + strconv.FormatUint(r.nextID, 10)
 	r.line = s.AppendJSON(r.line[:0])
@@ -306,8 +342,7 @@ func (r *Recorder) Exec(e *bpfexec.Exec) error {
 	}
 	r.line = append(r.line, '\n')
 
-	p := r.procs[h.Tgid]
-	if p != nil && p.is(h.StartBootNs) && p.eventID != "" {
+	if endFirst {
 		if err := r.end(p, h.KtimeNs, nil, s.EventID); err != nil {
 			return err
 		}
@@ -326,7 +361,7 @@ func (r *Recorder) Exec(e *bpfexec.Exec) error {
 	if !keep {
 		return nil
 	}
-	return r.sink.Write(r.line, record.TypeStart, s.Timestamp)
+	return r.write(r.line, record.TypeStart, s.Timestamp)
 }
 
 // end writes the end record of p's current image: at exit with its wait status, or when a later exec
@@ -356,9 +391,10 @@ func (r *Recorder) end(p *proc, ktime uint64, status *uint32, replacedBy string)
 		e.ExitStatus = &code
 	}
 	e.PID = p.pid
+	e.Identity = r.identity()
 	p.eventID = ""
 	r.buf = append(e.AppendJSON(r.buf[:0]), '\n')
-	return r.sink.Write(r.buf, record.TypeEnd, e.Timestamp)
+	return r.write(r.buf, record.TypeEnd, e.Timestamp)
 }
 
 // Exit records the exit of a process's last thread: the end record of its image, if that was
@@ -411,10 +447,11 @@ func (r *Recorder) Fail(e *bpfexec.Exec) error {
 	}
 	s.ExecAfterPONR = h.Flags.Has(bpfexec.FPONR)
 	s.Compat32 = h.Flags.Has(bpfexec.FCompat)
+	s.Identity = r.identity()
 	r.buf = s.AppendJSON(r.buf[:0])
 	if !r.keep(r.buf, s.Source) {
-		return nil
+		return nil // it takes no seq
 	}
 	r.buf = append(r.buf, '\n')
-	return r.sink.Write(r.buf, record.TypeFail, s.Timestamp)
+	return r.write(r.buf, record.TypeFail, s.Timestamp)
 }

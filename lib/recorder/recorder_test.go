@@ -155,8 +155,15 @@ func diff(got, want map[string]any) string {
 }
 
 // check compares the records written with want, every field of every record, and the types given
-// to the sink with the records' own.
+// to the sink with the records' own. Every record must carry the test's host and run_id and the seq
+// that follows the record before's, from 1: a want says nothing of them.
 func check(t *testing.T, out *lines, want []fields) {
+	t.Helper()
+	checkFrom(t, out, 1, want)
+}
+
+// checkFrom is check for records whose seq starts at seq.
+func checkFrom(t *testing.T, out *lines, seq int, want []fields) {
 	t.Helper()
 	got := bytes.SplitAfter(out.buf.Bytes(), []byte("\n"))
 	got = got[:len(got)-1]
@@ -168,6 +175,13 @@ func check(t *testing.T, out *lines, want []fields) {
 			t.Errorf("record %d: %s, want none", i, got[i])
 		default:
 			g := decode(t, got[i])
+			id := fields{"host": testHost, "run_id": "20261201120000", "seq": json.Number(fmt.Sprint(seq + i))}
+			for k, w := range id {
+				if fmt.Sprint(g[k]) != fmt.Sprint(w) {
+					t.Errorf("record %d: %s: %v, want %v\n%s", i, k, g[k], w, got[i])
+				}
+				delete(g, k)
+			}
 			if d := diff(g, norm(t, want[i])); d != "" {
 				t.Errorf("record %d: %s\n%s", i, d, got[i])
 			}

@@ -10,7 +10,7 @@ import (
 // Flags are the output flags. prec gives -n and -F help of its own (cli.Command.Help): there the
 // input is the log it follows.
 type Flags struct {
-	Fields   string `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list (timestamp,user,group,command); all: every field"`
+	Fields   string `short:"f" long:"fields" value-name:"LIST" description:"Fields to print, comma-separated; +name,... and -name,... edit the default list (timestamp,user,group,command); all: every field of the reference, the default ones first"`
 	FullTime bool   `long:"full-time" description:"Print timestamps in full (RFC 3339, nanoseconds)"`
 	Limit    int    `short:"n" long:"limit" default:"0" value-name:"N" description:"Print only the last N rows (0: all); with --follow, N rows from before, then every row"`
 	Follow   bool   `short:"F" long:"follow" description:"The input is live: with -n, the last N rows are those before it first pauses"`
