@@ -40,10 +40,10 @@ func scanProc(r *recorder.Recorder) {
 			continue
 		}
 		exe, _ := os.Readlink(dir + "/exe")
-		var cmdline string
-		if b, err := os.ReadFile(dir + "/cmdline"); err == nil {
-			cmdline = strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+		var argv []string // the arguments as the kernel keeps them: redaction needs their bounds
+		if b, err := os.ReadFile(dir + "/cmdline"); err == nil && len(b) > 0 {
+			argv = strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 		}
-		r.Running(uint32(pid), ticks, exe, cmdline)
+		r.Running(uint32(pid), ticks, exe, argv)
 	}
 }

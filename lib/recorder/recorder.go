@@ -104,15 +104,15 @@ func (r *Recorder) LostTotal() uint64 { return r.lostTotal }
 // Running adds a process that was running before the events began, from /proc: its start time in
 // clock ticks since boot (/proc/PID/stat's starttime), so its children's start records name it as
 // their parent.
-// cmdline is its arguments joined by spaces: redaction sees them split at every space, so a secret
-// in an argument that holds spaces may be missed (a NUL-separated cmdline would not lose that).
-func (r *Recorder) Running(pid uint32, startTicks uint64, exe, cmdline string) {
+// argv is its arguments as /proc/PID/cmdline holds them; redaction sees each one whole.
+func (r *Recorder) Running(pid uint32, startTicks uint64, exe string, argv []string) {
 	hidden := 0
 	if r.cfg.Redactor.Len() > 0 {
-		if out, idx := r.cfg.Redactor.ApplyStrings(exe, strings.Split(cmdline, " ")); idx != nil {
-			cmdline, hidden = strings.Join(out, " "), hiddenAt(out, idx)
+		if out, idx := r.cfg.Redactor.ApplyStrings(exe, argv); idx != nil {
+			argv, hidden = out, hiddenAt(out, idx)
 		}
 	}
+	cmdline := strings.Join(argv, " ")
 	r.procs[pid] = &proc{pid: pid, startBoot: startTicks * tickNs, approx: true, exe: exe, cmdline: cmdline, hidden: hidden}
 }
 

@@ -363,7 +363,7 @@ func TestRecords(t *testing.T) {
 // TestRunning: a process found in /proc at start (clock-tick precision) is its children's parent.
 func TestRunning(t *testing.T) {
 	r, out := newTest(t, "")
-	r.Running(shell, shellSt/tickNs, "/usr/bin/zsh", "zsh -l")
+	r.Running(shell, shellSt/tickNs, "/usr/bin/zsh", []string{"zsh", "-l"})
 	s := kid(101, t0, "ls")
 	s.pstart = shellSt + 3 // the kernel's exact start time, in the same tick
 	feed(t, r, []ev{mkExec(s)})

@@ -88,7 +88,7 @@ func TestRunningRedacted(t *testing.T) {
 		redacted   bool
 	}{{"", "env PGPASSWORD=**** psql -h db", true}, {"redact = []\n", "env PGPASSWORD=S3cret psql -h db", false}} {
 		r, out := newTest(t, c.conf)
-		r.Running(shell, shellSt/tickNs, "/usr/bin/env", "env PGPASSWORD=S3cret psql -h db")
+		r.Running(shell, shellSt/tickNs, "/usr/bin/env", []string{"env", "PGPASSWORD=S3cret", "psql", "-h", "db"})
 		s := kid(101, t0, "ls")
 		s.pstart = shellSt + 3
 		feed(t, r, []ev{mkExec(s)})
