@@ -2,21 +2,7 @@ package record
 
 // AppendJSON appends r as encoding/json would marshal it (a test compares the two).
 func (r *Daemon) AppendJSON(b []byte) []byte {
-	b = append(b, `{"timestamp":`...)
-	b = AppendString(b, r.Timestamp)
-	b = appendUint(b, `,"uid":`, uint64(r.UID))
-	b = appendUint(b, `,"gid":`, uint64(r.GID))
-	b = appendStr(b, `,"user":`, r.User)
-	b = appendStr(b, `,"group":`, r.Group)
-	b = appendUint(b, `,"pid":`, uint64(r.PID))
-	b = appendUint(b, `,"ppid":`, uint64(r.PPID))
-	b = appendStr(b, `,"comm":`, r.Comm)
-	b = appendStr(b, `,"exe":`, r.Exe)
-	b = appendStr(b, `,"cwd":`, r.Cwd)
-	b = appendStrings(b, `,"argv":`, r.Argv, false)
-	b = appendInt(b, `,"argc":`, int64(r.Argc))
-	b = appendStr(b, `,"source":`, r.Source)
-	b = appendStr(b, `,"record_type":`, r.RecordType)
+	b = r.Self.appendJSON(b)
 	b = appendStr(b, `,"event":`, r.Event)
 	if s := r.DaemonStart; s != nil {
 		b = appendStr(b, `,"version":`, s.Version)

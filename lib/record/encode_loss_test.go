@@ -10,10 +10,10 @@ import (
 func TestLossAppendJSON(t *testing.T) {
 	for _, l := range []Loss{
 		{},
-		{Timestamp: "2026-12-01T12:00:00.123456789+01:00", UID: 0, GID: 0, User: "root", Group: "root", Comm: "precd", Exe: "precd",
-			Argv: []string{"precd", "loss"}, Argc: 2, Source: SourceSystem, RecordType: TypeLoss, LostSamples: 7,
+		{Self: Self{Timestamp: "2026-12-01T12:00:00.123456789+01:00", UID: 0, GID: 0, User: "root", Group: "root", Comm: "precd", Exe: "precd",
+			Argv: []string{"precd", "loss"}, Argc: 2, Source: SourceSystem, RecordType: TypeLoss}, LostSamples: 7,
 			LostSamplesTotal: 1 << 40, LostStarts: 3, LostEnds: 2, LostFails: 1, LostForks: 1},
-		{Timestamp: "t", User: "", Group: "<&>", PID: 4294967295, PPID: 1, Cwd: "/\xff", Argv: []string{}, Argc: -1,
+		{Self: Self{Timestamp: "t", User: "", Group: "<&>", PID: 4294967295, PPID: 1, Cwd: "/\xff", Argv: []string{}, Argc: -1},
 			LostSamplesTotal: 18446744073709551615, UnwrittenStarts: 5, UnwrittenEnds: 4, UnwrittenFails: 3,
 			UnwrittenFrom: "2026-12-01T12:00:00Z", UnwrittenTo: "2026-12-01T12:00:01Z",
 			UnwrittenReason: "write /var/log/prec/prec.log: no space left on device"},
@@ -31,8 +31,8 @@ func TestLossAppendJSON(t *testing.T) {
 }
 
 func BenchmarkLossAppendJSON(b *testing.B) {
-	l := Loss{Timestamp: "2026-12-01T12:00:00.123456789Z", User: "root", Group: "root", Comm: "precd", Exe: "precd",
-		Argv: []string{"precd", "loss"}, Argc: 2, Source: SourceSystem, RecordType: TypeLoss, LostSamples: 7,
+	l := Loss{Self: Self{Timestamp: "2026-12-01T12:00:00.123456789Z", User: "root", Group: "root", Comm: "precd", Exe: "precd",
+		Argv: []string{"precd", "loss"}, Argc: 2, Source: SourceSystem, RecordType: TypeLoss}, LostSamples: 7,
 		LostSamplesTotal: 70, LostStarts: 3, LostEnds: 2, LostFails: 1, LostForks: 1}
 	var buf []byte
 	b.Run("AppendJSON", func(b *testing.B) {

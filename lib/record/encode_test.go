@@ -41,7 +41,7 @@ func TestDaemonAppendJSONMatchesEncodingJSON(t *testing.T) {
 	id := Identity{Host: "web-1", RunID: "20261201173000", Seq: 3}
 	for _, d := range []Daemon{
 		{},
-		{Timestamp: "t", Argv: []string{"precd", "start"}, Argc: 2, Source: "system", RecordType: "daemon", Event: "start",
+		{Self: Self{Timestamp: "t", Argv: []string{"precd", "start"}, Argc: 2, Source: "system", RecordType: "daemon"}, Event: "start",
 			DaemonStart: &DaemonStart{Version: "1.0", Kernel: "6.1.0", BootID: "b", ConfigPath: "/etc/prec/precd.conf",
 				ConfigSHA256: "ab", LogPath: "/var/log/prec/prec.log", Attach: []string{"tp/sched/sched_process_exec"}}, Identity: id},
 		{Event: "start", DaemonStart: &DaemonStart{}},

@@ -91,24 +91,30 @@ type End struct {
 	Identity
 }
 
+// Self is precd itself as the process of the records it writes about itself (loss and daemon): its
+// ids and names, "precd" as comm and exe, and argv "precd" and what the record is.
+type Self struct {
+	Timestamp  string   `json:"timestamp"`
+	UID        uint32   `json:"uid"`
+	GID        uint32   `json:"gid"`
+	User       string   `json:"user"`
+	Group      string   `json:"group"`
+	PID        uint32   `json:"pid"`
+	PPID       uint32   `json:"ppid"`
+	Comm       string   `json:"comm"`
+	Exe        string   `json:"exe"`
+	Cwd        string   `json:"cwd"`
+	Argv       []string `json:"argv"`
+	Argc       int      `json:"argc"`
+	Source     string   `json:"source"`
+	RecordType string   `json:"record_type"`
+}
+
 // Loss is a loss record: events the kernel could not hand to precd, counted exactly.
 type Loss struct {
-	Timestamp        string   `json:"timestamp"`
-	UID              uint32   `json:"uid"`
-	GID              uint32   `json:"gid"`
-	User             string   `json:"user"`
-	Group            string   `json:"group"`
-	PID              uint32   `json:"pid"`
-	PPID             uint32   `json:"ppid"`
-	Comm             string   `json:"comm"`
-	Exe              string   `json:"exe"`
-	Cwd              string   `json:"cwd"`
-	Argv             []string `json:"argv"`
-	Argc             int      `json:"argc"`
-	Source           string   `json:"source"`
-	RecordType       string   `json:"record_type"`
-	LostSamples      uint64   `json:"lost_samples"`
-	LostSamplesTotal uint64   `json:"lost_samples_total"`
+	Self
+	LostSamples      uint64 `json:"lost_samples"`
+	LostSamplesTotal uint64 `json:"lost_samples_total"`
 
 	// Additions: lost_samples split by what was lost. A lost fork only costs the parent_exe and
 	// parent_cmdline of commands that process runs before its own exec.
@@ -152,21 +158,8 @@ const (
 // its argv "precd" and the event, so a text listing shows "precd start". The part for its event is
 // set, the others nil.
 type Daemon struct {
-	Timestamp  string   `json:"timestamp"`
-	UID        uint32   `json:"uid"`
-	GID        uint32   `json:"gid"`
-	User       string   `json:"user"`
-	Group      string   `json:"group"`
-	PID        uint32   `json:"pid"`
-	PPID       uint32   `json:"ppid"`
-	Comm       string   `json:"comm"`
-	Exe        string   `json:"exe"`
-	Cwd        string   `json:"cwd"`
-	Argv       []string `json:"argv"`
-	Argc       int      `json:"argc"`
-	Source     string   `json:"source"`
-	RecordType string   `json:"record_type"`
-	Event      string   `json:"event"`
+	Self
+	Event string `json:"event"`
 
 	*DaemonStart
 	*DaemonStop

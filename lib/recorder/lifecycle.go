@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"bytes"
-	"time"
 
 	"github.com/prec-dev/prec/lib/bpfexec"
 	"github.com/prec-dev/prec/lib/record"
@@ -42,17 +41,7 @@ func (r *Recorder) Stopped(reason string, unwritten Unwritten) error {
 
 // daemon is a daemon record's common part: precd as the process, now as the time.
 func (r *Recorder) daemon(event string) *record.Daemon {
-	now := r.opt.Now()
-	uid, gid := r.opt.UID, r.opt.GID
-	return &record.Daemon{
-		Timestamp: now.Format(time.RFC3339Nano),
-		UID:       uid, GID: gid,
-		User: r.names.user(uid, now), Group: r.names.group(gid, now),
-		PID: r.opt.PID, PPID: r.opt.PPID,
-		Comm: "precd", Exe: "precd", Argv: []string{"precd", event}, Argc: 2,
-		Source: record.SourceSystem, RecordType: record.TypeDaemon, Event: event,
-		Identity: r.identity(),
-	}
+	return &record.Daemon{Self: r.self(record.TypeDaemon, event), Event: event, Identity: r.identity()}
 }
 
 func (r *Recorder) writeDaemon(d *record.Daemon) error {

@@ -56,16 +56,22 @@ func (r *Recorder) Unwritten(u Unwritten) error {
 
 // loss is a loss record's common part: precd as the process, now as the time.
 func (r *Recorder) loss() *record.Loss {
+	self := r.self(record.TypeLoss, "loss")
+	self.PID, self.PPID = 0, 0 // as loss records always were
+	return &record.Loss{Self: self, LostSamplesTotal: r.lostTotal, Identity: r.identity()}
+}
+
+// self is precd as the process of a record about itself (loss, daemon), now as its time.
+func (r *Recorder) self(typ, what string) record.Self {
 	now := r.opt.Now()
 	uid, gid := r.opt.UID, r.opt.GID
-	return &record.Loss{
+	return record.Self{
 		Timestamp: now.Format(time.RFC3339Nano),
 		UID:       uid, GID: gid,
 		User: r.names.user(uid, now), Group: r.names.group(gid, now),
-		Comm: "precd", Exe: "precd", Argv: []string{"precd", "loss"}, Argc: 2,
-		Source: record.SourceSystem, RecordType: record.TypeLoss,
-		LostSamplesTotal: r.lostTotal,
-		Identity:         r.identity(),
+		PID: r.opt.PID, PPID: r.opt.PPID,
+		Comm: "precd", Exe: "precd", Argv: []string{"precd", what}, Argc: 2,
+		Source: record.SourceSystem, RecordType: typ,
 	}
 }
 
