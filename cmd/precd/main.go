@@ -32,10 +32,19 @@ also writes daemon records: start first, stop last (why, and what it wrote and l
 after start when the run before on this log ended without its stop record. Every record carries
 host, run_id and seq (1, 2, … within the run): a missing record is a gap.
 
-SIGHUP reopens the log (after logrotate renamed it); SIGTERM and SIGINT stop recording, write what
-the kernel already sent and exit 0. precd needs root and a kernel 5.8 or later with BTF; it refuses
-to start a second time on the same log, and to read a configuration file that anyone but root could
-have written (a file or a directory above it owned by another user, or writable by group or others).`,
+Each flush is one self-contained unit written with one write, so a crash costs at most the last
+flush interval. When the log cannot be written (disk full, read-only, removed), precd keeps records in
+memory up to max_pending_bytes, retries every flush interval, and then writes a loss record for what
+it could not keep. SIGHUP reopens the log (after logrotate renamed it); a log, lock or directory that
+was removed or replaced is also noticed and reopened within a flush interval, and a copytruncate is
+noticed and its last flush written again. SIGTERM and SIGINT stop recording, write what the kernel
+already sent and exit 0.
+
+precd needs root and a kernel 5.8 or later with BTF. It refuses to start a second time on the same
+log; to read a configuration file that anyone but root could have written (a file or a directory
+above it owned by another user, or writable by group or others); and to write in a log directory
+that is not root's alone, or to a log or lock that is a symlink, not a regular file, or another
+user's.`,
 }
 
 func main() {
