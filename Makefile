@@ -11,7 +11,9 @@ COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE     := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 PKG      := github.com/prec-dev/prec/lib/cli
 LDFLAGS  := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
-FUZZTIME ?= 20s
+# A count, not a duration: Go 1.26's fuzz coordinator can fail a duration run at its deadline with
+# "context deadline exceeded" though no input failed (golang/go#75804, fixed in Go 1.27).
+FUZZTIME ?= 50000x
 
 .PHONY: build test demo generate check-generated vmlinux install bench fuzz clean toolchain man package
 
@@ -53,6 +55,8 @@ fuzz:
 	$(GO) test ./lib/record -run '^$$' -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/logio -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/jsonl -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/redact -run '^$$' -fuzz FuzzApply -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/forward -run '^$$' -fuzz FuzzShorten -fuzztime $(FUZZTIME)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
