@@ -34,10 +34,13 @@ func script(t *testing.T, body string) string {
 
 // loop runs /bin/true marker1, marker2, ... until the returned stop is called, which returns how
 // many it ran: the faults below happen while it runs, however fast the machine.
-func loop(t *testing.T, marker string) (stop func() int) {
+func loop(t *testing.T, marker string) (stop func() int) { return loopWith(t, marker, "") }
+
+// loopWith is loop with more arguments after the marker (shell words, expanded for each command).
+func loopWith(t *testing.T, marker, more string) (stop func() int) {
 	t.Helper()
 	dir := t.TempDir()
-	c := exec.Command("bash", "-c", fmt.Sprintf(`i=0; while [ ! -e %[1]s/stop ]; do i=$((i+1)); /bin/true %[2]s$i; done; echo $i > %[1]s/count`, dir, marker))
+	c := exec.Command("bash", "-c", fmt.Sprintf(`i=0; while [ ! -e %[1]s/stop ]; do i=$((i+1)); /bin/true %[2]s$i %[3]s; done; echo $i > %[1]s/count`, dir, marker, more))
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -32,34 +32,7 @@ func rotConf(mode string) string {
 // rotLoop is loop with a second argument of random digits: the records then compress about as
 // much as real command lines do, and a burst fills 256 KiB of zstd in seconds.
 func rotLoop(t *testing.T, marker string) (stop func() int) {
-	t.Helper()
-	dir := t.TempDir()
-	pad := strings.Repeat("$SRANDOM", 48) + " " + strings.Repeat("$SRANDOM", 48)
-	c := exec.Command("bash", "-c", fmt.Sprintf(`i=0; while [ ! -e %[1]s/stop ]; do i=$((i+1)); /bin/true %[2]s$i %[3]s; done; echo $i > %[1]s/count`, dir, marker, pad))
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waited := false
-	t.Cleanup(func() { // a test that failed before stop: the loop must not run on
-		if !waited {
-			os.WriteFile(filepath.Join(dir, "stop"), nil, 0o644)
-			c.Wait()
-		}
-	})
-	return func() int {
-		t.Helper()
-		os.WriteFile(filepath.Join(dir, "stop"), nil, 0o644)
-		waited = true
-		if err := c.Wait(); err != nil {
-			t.Fatal(err)
-		}
-		b, _ := os.ReadFile(filepath.Join(dir, "count"))
-		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || n < 100 {
-			t.Fatalf("the loop ran %q commands", b)
-		}
-		return n
-	}
+	return loopWith(t, marker, strings.Repeat("$SRANDOM", 48)+" "+strings.Repeat("$SRANDOM", 48))
 }
 
 // rotations returns how many rotations precd logged.
