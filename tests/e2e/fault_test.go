@@ -563,6 +563,15 @@ func TestLogrotate(t *testing.T) {
 				t.Logf("precd saw the truncation %d times", n)
 			}
 			t.Logf("%d commands; files: %v", ran, files)
+			if t.Failed() { // what the next look at a loss needs: which file held what, and precd's view
+				for _, f := range files {
+					if !strings.HasSuffix(f, ".lock") {
+						o, e := catLog(t, f)
+						t.Logf("%s: %d lr-marker starts, stderr %q", f, len(rawStarts(o, "lr-marker-")), e)
+					}
+				}
+				t.Logf("precd's log:\n%s", d.stderrText())
+			}
 		})
 	}
 }
